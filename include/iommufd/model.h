@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * iommufd-model: an executable model of Linux 6.12's iommufd.
+ *
+ * A struct iommufd_ctx is one open file of /dev/iommu (or of /dev/vfio/vfio
+ * served by iommufd). iommufd_ctx_ioctl() behaves like ioctl(2) on it: the
+ * argument is a user address, read and written through the context's memory
+ * provider exactly where the kernel would use copy_from_user/copy_to_user.
+ *
+ * The library has no global state and does no I/O: everything it needs from
+ * the outside world (user memory, the calling task's credentials and
+ * RLIMIT_MEMLOCK, the locked-memory counters the kernel keeps per user and
+ * per mm) is handed in through struct iommufd_env.
+ */
+#ifndef IOMMUFD_MODEL_H
+#define IOMMUFD_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <iommufd/mem.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Locked-memory counters, in pages. The kernel keeps user_struct->locked_vm
+ * per UID and mm->locked_vm / mm->pinned_vm per process; contexts opened by
+ * the same simulated process share one of these.
+ */
+struct iommufd_acct {
+	uint64_t user_locked_vm;
+	uint64_t mm_locked_vm;
+	uint64_t mm_pinned_vm;
+};
+
+/* Capabilities of the calling task that iommufd consults */
+#define IOMMUFD_CAP_SYS_RESOURCE (1u << 0) /* IOMMU_OPTION RLIMIT_MODE */
+#define IOMMUFD_CAP_IPC_LOCK (1u << 1)	   /* pins are not accounted */
+#define IOMMUFD_CAP_SYS_RAWIO (1u << 2)	   /* noiommu bind, VFIO NOIOMMU */
+
+#define IOMMUFD_RLIM_INFINITY UINT64_MAX
+
+/*
+ * The world as seen from the kernel: "current" and its mm. The context
+ * keeps a pointer to it, so the caller may change caps or the limit between
+ * calls (the kernel reads them at every call) and must keep it alive as
+ * long as the context.
+ */
+struct iommufd_env {
+	struct iommufd_mem mem;
+	struct iommufd_acct *acct;
+	uint32_t caps;
+	uint64_t rlimit_memlock; /* bytes, IOMMUFD_RLIM_INFINITY for none */
+};
+
+struct iommufd_ctx;
+
+/* How the file was opened */
+#define IOMMUFD_OPEN_VFIO_CONTAINER (1u << 0) /* /dev/vfio/vfio: mm accounting */
+
+/* NULL on allocation failure */
+struct iommufd_ctx *iommufd_ctx_open(const struct iommufd_env *env,
+				     unsigned int flags);
+/* release(): destroys every object, leaves first. Accepts NULL. */
+void iommufd_ctx_close(struct iommufd_ctx *ctx);
+
+/*
+ * ioctl(2) on the file: returns the handler's result (>= 0, usually 0) or a
+ * negative errno. @arg is a user address resolved through env->mem.
+ */
+long iommufd_ctx_ioctl(struct iommufd_ctx *ctx, unsigned int cmd,
+		       uint64_t arg);
+
+/*
+ * Check every structural invariant of the context (trees, refcounts, pins,
+ * accounting). Returns 0, or -1 with a description of the first violation
+ * written into @why (always NUL-terminated when @len > 0).
+ */
+int iommufd_ctx_check(const struct iommufd_ctx *ctx, char *why, size_t len);
+
+/* True when built with MODEL_DEBUG_INVARIANTS: every ioctl self-checks */
+bool iommufd_model_debug_invariants(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,1 @@
+# test registry: model_test(<file stem> LABELS ...)
