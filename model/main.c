@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The iommufd file: open, release and the ioctl dispatcher
+ * (drivers/iommu/iommufd/main.c).
+ *
+ * The dispatcher's order is observable and kept exactly:
+ *   1. only the NR byte selects the table slot; NRs outside the table go
+ *      to the VFIO compat layer;
+ *   2. the u32 `size` at offset 0 is read before the command is validated
+ *      (so a bad pointer is EFAULT even for a hole in the table);
+ *   3. a slot whose full ioctl number differs from the request is ENOTTY;
+ *   4. size < offsetofend(last mandatory field) is EINVAL;
+ *   5. copy_struct_from_user(): bytes past the known struct must be zero
+ *      (E2BIG), a short struct is zero-extended;
+ *   6. the handler runs on the kernel copy and responds itself.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "private.h"
+
+#define IOMMUFD_CMD_BASE 0x80
+
+union ucmd_buffer {
+	struct iommu_destroy destroy;
+	struct iommu_ioas_alloc alloc;
+	struct iommu_ioas_allow_iovas allow_iovas;
+	struct iommu_ioas_copy ioas_copy;
+	struct iommu_ioas_iova_ranges iova_ranges;
+	struct iommu_ioas_map map;
+	struct iommu_ioas_unmap unmap;
+	struct iommu_option option;
+	struct iommu_vfio_ioas vfio_ioas;
+	struct iommu_hwpt_alloc hwpt_alloc;
+	struct iommu_hw_info hw_info;
+	struct iommu_hwpt_set_dirty_tracking set_dirty;
+	struct iommu_hwpt_get_dirty_bitmap get_dirty;
+	struct iommu_hwpt_invalidate invalidate;
+	struct iommu_fault_alloc fault_alloc;
+	uint8_t bytes[128];
+};
+
+struct iommufd_ioctl_op {
+	unsigned int size;
+	unsigned int min_size;
+	unsigned int ioctl_num;
+	int (*execute)(struct iommufd_ucmd *ucmd);
+};
+
+#define offsetofend(type, member) \
+	(offsetof(type, member) + sizeof(((type *)0)->member))
+
+#define IOCTL_OP(_ioctl, _fn, _struct, _last)                        \
+	[IOMMUFD_IOC_NR(_ioctl) - IOMMUFD_CMD_BASE] = {               \
+		.size = sizeof(_struct),                              \
+		.min_size = offsetofend(_struct, _last),              \
+		.ioctl_num = _ioctl,                                  \
+		.execute = _fn,                                       \
+	}
+
+static int iommufd_destroy(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_destroy *cmd = ucmd->cmd;
+
+	return iommufd_object_remove(ucmd->ictx, cmd->id);
+}
+
+static int iommufd_option(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_option *cmd = ucmd->cmd;
+	int rc;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+
+	switch (cmd->option_id) {
+	case IOMMU_OPTION_RLIMIT_MODE:
+		rc = iommufd_option_rlimit_mode(cmd, ucmd->ictx);
+		break;
+	case IOMMU_OPTION_HUGE_PAGES:
+		rc = iommufd_ioas_option(ucmd);
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+	if (rc)
+		return rc;
+	/* OPTION is the one command that writes back a single field */
+	if (iommufd_copy_to_user(ucmd->ictx,
+				 ucmd->ubuffer + offsetof(struct iommu_option, val64),
+				 &cmd->val64, sizeof(cmd->val64)))
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * The 6.12 table without CONFIG_IOMMUFD_TEST: commands whose objects the
+ * model does not have yet are absent and answer ENOTTY like a hole.
+ */
+static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
+	IOCTL_OP(IOMMU_DESTROY, iommufd_destroy, struct iommu_destroy, id),
+	IOCTL_OP(IOMMU_IOAS_ALLOC, iommufd_ioas_alloc_ioctl,
+		 struct iommu_ioas_alloc, out_ioas_id),
+	IOCTL_OP(IOMMU_IOAS_ALLOW_IOVAS, iommufd_ioas_allow_iovas,
+		 struct iommu_ioas_allow_iovas, allowed_iovas),
+	IOCTL_OP(IOMMU_IOAS_COPY, iommufd_ioas_copy, struct iommu_ioas_copy,
+		 src_iova),
+	IOCTL_OP(IOMMU_IOAS_IOVA_RANGES, iommufd_ioas_iova_ranges,
+		 struct iommu_ioas_iova_ranges, out_iova_alignment),
+	IOCTL_OP(IOMMU_IOAS_MAP, iommufd_ioas_map, struct iommu_ioas_map, iova),
+	IOCTL_OP(IOMMU_IOAS_UNMAP, iommufd_ioas_unmap, struct iommu_ioas_unmap,
+		 length),
+	IOCTL_OP(IOMMU_OPTION, iommufd_option, struct iommu_option, val64),
+	IOCTL_OP(IOMMU_VFIO_IOAS, iommufd_vfio_ioas, struct iommu_vfio_ioas,
+		 __reserved),
+	/* Keeps the table 15 slots long, as in 6.12, until FAULT arrives */
+	[IOMMUFD_CMD_FAULT_QUEUE_ALLOC - IOMMUFD_CMD_BASE] = { 0 },
+};
+
+#define NUM_OPS (sizeof(iommufd_ioctl_ops) / sizeof(iommufd_ioctl_ops[0]))
+
+int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd, size_t len)
+{
+	size_t n = ucmd->user_size < len ? ucmd->user_size : len;
+
+	if (iommufd_copy_to_user(ucmd->ictx, ucmd->ubuffer, ucmd->cmd, n))
+		return -EFAULT;
+	return 0;
+}
+
+/* copy_struct_from_user(): zero-extend a short struct, reject E2BIG tails */
+static int copy_struct_from_user(struct iommufd_ctx *ictx, void *dst,
+				 size_t ksize, uint64_t src, size_t usize)
+{
+	size_t size = usize < ksize ? usize : ksize;
+
+	if (usize > ksize) {
+		uint64_t tail = src + ksize;
+		size_t rest = usize - ksize;
+		uint8_t chunk[256];
+
+		while (rest) {
+			size_t n = rest < sizeof(chunk) ? rest : sizeof(chunk);
+
+			if (iommufd_copy_from_user(ictx, chunk, tail, n))
+				return -EFAULT;
+			for (size_t i = 0; i < n; i++)
+				if (chunk[i])
+					return -E2BIG;
+			tail += n;
+			rest -= n;
+		}
+	}
+	memset(dst, 0, ksize);
+	if (iommufd_copy_from_user(ictx, dst, src, size))
+		return -EFAULT;
+	return 0;
+}
+
+static long dispatch(struct iommufd_ctx *ictx, unsigned int cmd, uint64_t arg)
+{
+	const struct iommufd_ioctl_op *op;
+	struct iommufd_ucmd ucmd = { .ictx = ictx, .ubuffer = arg };
+	union ucmd_buffer buf;
+	unsigned int nr = IOMMUFD_IOC_NR(cmd);
+	int ret;
+
+	if (nr < IOMMUFD_CMD_BASE || nr - IOMMUFD_CMD_BASE >= NUM_OPS)
+		return iommufd_vfio_ioctl(ictx, cmd, arg);
+
+	if (iommufd_copy_from_user(ictx, &ucmd.user_size, arg,
+				   sizeof(ucmd.user_size)))
+		return -EFAULT;
+
+	op = &iommufd_ioctl_ops[nr - IOMMUFD_CMD_BASE];
+	if (!op->execute || op->ioctl_num != cmd)
+		return -ENOTTY;
+	if (ucmd.user_size < op->min_size)
+		return -EINVAL;
+
+	ucmd.cmd = &buf;
+	ret = copy_struct_from_user(ictx, ucmd.cmd, op->size, arg,
+				    ucmd.user_size);
+	if (ret)
+		return ret;
+	return op->execute(&ucmd);
+}
+
+long iommufd_ctx_ioctl(struct iommufd_ctx *ictx, unsigned int cmd,
+		       uint64_t arg)
+{
+	long ret = dispatch(ictx, cmd, arg);
+
+#ifdef MODEL_DEBUG_INVARIANTS
+	{
+		char why[256];
+
+		/* A broken invariant is a model bug: stop at the first one */
+		if (iommufd_check_ctx(ictx, why, sizeof(why)))
+			__builtin_trap();
+	}
+#endif
+	return ret;
+}
+
+struct iommufd_ctx *iommufd_ctx_open(const struct iommufd_env *env,
+				     unsigned int flags)
+{
+	struct iommufd_ctx *ictx;
+
+	if (!env || !env->mem.ops || !env->acct)
+		return NULL;
+	ictx = calloc(1, sizeof(*ictx));
+	if (!ictx)
+		return NULL;
+	ictx->env = env;
+	/* /dev/vfio/vfio defaults to the accounting VFIO type1 used */
+	ictx->account_mode = (flags & IOMMUFD_OPEN_VFIO_CONTAINER) ?
+				     IOPT_PAGES_ACCOUNT_MM :
+				     IOPT_PAGES_ACCOUNT_USER;
+	return ictx;
+}
+
+void iommufd_ctx_close(struct iommufd_ctx *ictx)
+{
+	if (!ictx)
+		return;
+	iommufd_objects_destroy_all(ictx);
+	iommufd_objects_free(&ictx->objects);
+	free(ictx);
+}
+
+int iommufd_ctx_check(const struct iommufd_ctx *ictx, char *why, size_t len)
+{
+	return iommufd_check_ctx(ictx, why, len);
+}
+
+bool iommufd_model_debug_invariants(void)
+{
+#ifdef MODEL_DEBUG_INVARIANTS
+	return true;
+#else
+	return false;
+#endif
+}

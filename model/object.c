@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The object table of a context (the xarray of drivers/iommu/iommufd/main.c).
+ *
+ * IDs are allocated like xa_alloc() on an XA_FLAGS_ALLOC1 array with
+ * xa_limit_31b: the lowest free ID in [1, 2^31 - 1], so an ID is reused as
+ * soon as it is freed. IDs stay dense in practice (lowest free first), so a
+ * flat slot array indexed by ID is both the simplest and the fastest table.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "private.h"
+
+struct iommufd_object *iommufd_object_alloc(struct iommufd_ctx *ictx,
+					    size_t size,
+					    enum iommufd_object_type type,
+					    int *err)
+{
+	struct iommufd_objects *objs = &ictx->objects;
+	struct iommufd_object *obj;
+	uint32_t id;
+
+	obj = calloc(1, size);
+	if (!obj) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	obj->type = type;
+	obj->users = 1;
+
+	for (id = objs->lowest_free ? objs->lowest_free : 1;
+	     id < objs->cap && objs->slot[id]; id++)
+		;
+	if (id > IOMMUFD_ID_MAX) {
+		free(obj);
+		*err = -EBUSY;
+		return NULL;
+	}
+	if (id >= objs->cap) {
+		uint32_t cap = objs->cap ? objs->cap * 2 : 64;
+		struct iommufd_object **grown;
+
+		if (cap > IOMMUFD_ID_MAX + 1u)
+			cap = IOMMUFD_ID_MAX + 1u;
+		grown = realloc(objs->slot, cap * sizeof(*grown));
+		if (!grown) {
+			free(obj);
+			*err = -ENOMEM;
+			return NULL;
+		}
+		memset(grown + objs->cap, 0, (cap - objs->cap) * sizeof(*grown));
+		objs->slot = grown;
+		objs->cap = cap;
+	}
+	/* Reserved but unpublished: lookups see ENOENT until finalize */
+	obj->id = id;
+	objs->slot[id] = obj;
+	objs->count++;
+	objs->lowest_free = id + 1;
+	return obj;
+}
+
+void iommufd_object_finalize(struct iommufd_ctx *ictx,
+			     struct iommufd_object *obj)
+{
+	obj->finalized = true;
+}
+
+static void table_erase(struct iommufd_objects *objs, uint32_t id)
+{
+	objs->slot[id] = NULL;
+	objs->count--;
+	if (id < objs->lowest_free)
+		objs->lowest_free = id;
+}
+
+/* Undo iommufd_object_alloc() for an object that was never finalized */
+void iommufd_object_abort_and_destroy(struct iommufd_ctx *ictx,
+				      struct iommufd_object *obj)
+{
+	table_erase(&ictx->objects, obj->id);
+	iommufd_object_destroy(obj);
+	free(obj);
+}
+
+struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx,
+					  uint32_t id,
+					  enum iommufd_object_type type)
+{
+	struct iommufd_objects *objs = &ictx->objects;
+	struct iommufd_object *obj;
+
+	if (id >= objs->cap)
+		return NULL;
+	obj = objs->slot[id];
+	if (!obj || !obj->finalized ||
+	    (type != IOMMUFD_OBJ_ANY && obj->type != type))
+		return NULL;
+	return obj;
+}
+
+/*
+ * IOMMU_DESTROY: only an object whose sole reference is the table's can go.
+ * Anything else holding it (a HWPT on an IOAS, a device on a HWPT, the
+ * driver behind a DEVICE or ACCESS) makes it EBUSY.
+ */
+int iommufd_object_remove(struct iommufd_ctx *ictx, uint32_t id)
+{
+	struct iommufd_object *obj = iommufd_get_object(ictx, id, IOMMUFD_OBJ_ANY);
+
+	if (!obj)
+		return -ENOENT;
+	if (obj->users != 1)
+		return -EBUSY;
+	table_erase(&ictx->objects, id);
+	if (ictx->vfio_ioas && &ictx->vfio_ioas->obj == obj)
+		ictx->vfio_ioas = NULL;
+	iommufd_object_destroy(obj);
+	free(obj);
+	return 0;
+}
+
+/*
+ * release(): destroy every object whose only reference is the table's,
+ * repeatedly, so leaves go before what they hold. Consistent refcounts
+ * always make progress; if they did not, the remaining objects are leaked
+ * rather than destroyed out of order (the kernel WARNs and does the same).
+ */
+void iommufd_objects_destroy_all(struct iommufd_ctx *ictx)
+{
+	struct iommufd_objects *objs = &ictx->objects;
+
+	while (objs->count) {
+		unsigned int destroyed = 0;
+		uint32_t id;
+
+		for (id = 1; id < objs->cap; id++) {
+			struct iommufd_object *obj = objs->slot[id];
+
+			if (!obj || obj->users != 1)
+				continue;
+			table_erase(objs, id);
+			iommufd_object_destroy(obj);
+			free(obj);
+			destroyed++;
+		}
+		if (!destroyed)
+			break;
+	}
+	ictx->vfio_ioas = NULL;
+}
+
+void iommufd_objects_free(struct iommufd_objects *objs)
+{
+	free(objs->slot);
+	memset(objs, 0, sizeof(*objs));
+}
+
+void iommufd_object_destroy(struct iommufd_object *obj)
+{
+	switch (obj->type) {
+	case IOMMUFD_OBJ_IOAS:
+		iommufd_ioas_destroy(obj);
+		break;
+	default:
+		break;
+	}
+}

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internal structure of a context: the object table and the objects.
+ *
+ * Object lifetime follows drivers/iommu/iommufd/main.c. An object's ID is
+ * reserved when construction starts (the slot holds the object but it is not
+ * yet "finalized", so lookups and DESTROY see ENOENT) and published by
+ * iommufd_object_finalize() once nothing can fail any more; a failed
+ * construction gives the ID back, so the next allocation reuses it.
+ *
+ * `users` counts long-term references, the table's own included. The model
+ * is single threaded per context, so the kernel's shortterm_users (which
+ * only matter to concurrent ioctls) are not modelled; see SPEC.md.
+ */
+#ifndef MODEL_PRIVATE_H
+#define MODEL_PRIVATE_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <iommufd/model.h>
+#include <iommufd/uapi.h>
+
+#include "iopt/io_pagetable.h"
+
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
+
+enum iommufd_object_type {
+	IOMMUFD_OBJ_NONE,
+	IOMMUFD_OBJ_ANY = IOMMUFD_OBJ_NONE,
+	IOMMUFD_OBJ_DEVICE,
+	IOMMUFD_OBJ_HWPT_PAGING,
+	IOMMUFD_OBJ_HWPT_NESTED,
+	IOMMUFD_OBJ_IOAS,
+	IOMMUFD_OBJ_ACCESS,
+	IOMMUFD_OBJ_FAULT,
+	IOMMUFD_OBJ_SELFTEST,
+	IOMMUFD_OBJ_MAX,
+};
+
+struct iommufd_object {
+	uint32_t id;
+	enum iommufd_object_type type;
+	uint32_t users;
+	bool finalized;
+};
+
+/* xa_limit_31b: IDs live in [1, 2^31 - 1] */
+#define IOMMUFD_ID_MAX 0x7fffffffu
+
+struct iommufd_objects {
+	struct iommufd_object **slot; /* slot[id], id 0 unused */
+	uint32_t cap;		      /* slots allocated */
+	uint32_t count;		      /* occupied slots (placeholders too) */
+	uint32_t lowest_free;	      /* no free ID below this */
+};
+
+struct iommufd_ctx {
+	const struct iommufd_env *env;
+	struct iommufd_objects objects;
+	uint8_t account_mode; /* IOPT_PAGES_ACCOUNT_USER or _MM */
+	struct iommufd_ioas *vfio_ioas; /* compat IOAS, not a reference */
+};
+
+struct iommufd_ioas {
+	struct iommufd_object obj;
+	struct io_pagetable iopt;
+};
+
+/* object.c */
+struct iommufd_object *iommufd_object_alloc(struct iommufd_ctx *ictx,
+					    size_t size,
+					    enum iommufd_object_type type,
+					    int *err);
+void iommufd_object_finalize(struct iommufd_ctx *ictx,
+			     struct iommufd_object *obj);
+void iommufd_object_abort_and_destroy(struct iommufd_ctx *ictx,
+				      struct iommufd_object *obj);
+struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx,
+					  uint32_t id,
+					  enum iommufd_object_type type);
+int iommufd_object_remove(struct iommufd_ctx *ictx, uint32_t id);
+void iommufd_objects_destroy_all(struct iommufd_ctx *ictx);
+void iommufd_objects_free(struct iommufd_objects *objs);
+void iommufd_object_destroy(struct iommufd_object *obj);
+
+static inline struct iommufd_ioas *iommufd_get_ioas(struct iommufd_ctx *ictx,
+						    uint32_t id)
+{
+	struct iommufd_object *obj =
+		iommufd_get_object(ictx, id, IOMMUFD_OBJ_IOAS);
+
+	return obj ? container_of(obj, struct iommufd_ioas, obj) : NULL;
+}
+
+/* The command being executed, as main.c's dispatcher hands it over */
+struct iommufd_ucmd {
+	struct iommufd_ctx *ictx;
+	uint64_t ubuffer;
+	uint32_t user_size;
+	void *cmd;
+};
+
+/* Copy the kernel struct back: min(user_size, len) bytes */
+int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd, size_t len);
+
+static inline int iommufd_copy_from_user(struct iommufd_ctx *ictx, void *dst,
+					 uint64_t uva, size_t len)
+{
+	return ictx->env->mem.ops->read(ictx->env->mem.priv, dst, uva, len);
+}
+
+static inline int iommufd_copy_to_user(struct iommufd_ctx *ictx, uint64_t uva,
+				       const void *src, size_t len)
+{
+	return ictx->env->mem.ops->write(ictx->env->mem.priv, uva, src, len);
+}
+
+/* ioas.c */
+struct iommufd_ioas *iommufd_ioas_alloc(struct iommufd_ctx *ictx, int *err);
+void iommufd_ioas_destroy(struct iommufd_object *obj);
+int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_iova_ranges(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_allow_iovas(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_map(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_copy(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_unmap(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_option(struct iommufd_ucmd *ucmd);
+int iommufd_option_rlimit_mode(struct iommu_option *cmd,
+			       struct iommufd_ctx *ictx);
+
+/* vfio_compat.c */
+int iommufd_vfio_ioas(struct iommufd_ucmd *ucmd);
+long iommufd_vfio_ioctl(struct iommufd_ctx *ictx, unsigned int cmd,
+			uint64_t arg);
+
+/* check.c */
+int iommufd_check_ctx(const struct iommufd_ctx *ictx, char *why, size_t len);
+
+#endif
