@@ -2,3 +2,5 @@
 model_test(mem LABELS unit)
 model_test(dispatch LABELS unit)
 model_test(ioas LABELS unit)
+model_test(abi LABELS unit)
+include(${CMAKE_CURRENT_SOURCE_DIR}/abi_crosscheck.cmake)
