@@ -135,17 +135,27 @@ static int copy_struct_from_user(struct iommufd_ctx *ictx, void *dst,
 	size_t size = usize < ksize ? usize : ksize;
 
 	if (usize > ksize) {
+		const struct iommufd_mem *mem = &ictx->env->mem;
 		uint64_t tail = src + ksize;
 		size_t rest = usize - ksize;
-		uint8_t chunk[256];
+		uint64_t chunk[512];
+		int rc;
 
+		if (mem->ops->check_zeroed) {
+			rc = mem->ops->check_zeroed(mem->priv, tail, rest);
+			if (rc < 0)
+				return -EFAULT;
+			if (!rc)
+				return -E2BIG;
+			rest = 0;
+		}
 		while (rest) {
 			size_t n = rest < sizeof(chunk) ? rest : sizeof(chunk);
 
 			if (iommufd_copy_from_user(ictx, chunk, tail, n))
 				return -EFAULT;
 			for (size_t i = 0; i < n; i++)
-				if (chunk[i])
+				if (((uint8_t *)chunk)[i])
 					return -E2BIG;
 			tail += n;
 			rest -= n;

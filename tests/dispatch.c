@@ -161,3 +161,32 @@ Test(dispatch, cmd_length)
 			     exact, padded);
 	}
 }
+
+/*
+ * A gigantic size is legal as long as every extra byte reads as zero; the
+ * simulated provider answers that without touching gigabytes.
+ */
+Test(dispatch_sim, huge_zero_tail_and_far_nonzero_byte)
+{
+	struct iommufd_mem_sim *sim = iommufd_mem_sim_new();
+	struct iommufd_acct acct = { 0 };
+	struct iommufd_env env = {
+		.mem = iommufd_mem_sim_provider(sim), .acct = &acct,
+		.rlimit_memlock = IOMMUFD_RLIM_INFINITY,
+	};
+	struct iommufd_ctx *ctx = iommufd_ctx_open(&env, 0);
+	struct iommu_destroy cmd = { .size = 0xfffff000u, .id = 0 };
+	const uint64_t va = 0x100000;
+	uint8_t one = 1;
+
+	env.mem.ops->write(env.mem.priv, va, &cmd, sizeof(cmd));
+	cr_assert_eq(iommufd_ctx_ioctl(ctx, IOMMU_DESTROY, va), -ENOENT);
+	env.mem.ops->write(env.mem.priv, va + 0xf0000000u, &one, 1);
+	cr_assert_eq(iommufd_ctx_ioctl(ctx, IOMMU_DESTROY, va), -E2BIG);
+	/* A tail running into unmapped memory is EFAULT */
+	iommufd_mem_sim_set_strict(sim, true);
+	iommufd_mem_sim_add_range(sim, va, 0x1000, true);
+	cr_assert_eq(iommufd_ctx_ioctl(ctx, IOMMU_DESTROY, va), -EFAULT);
+	iommufd_ctx_close(ctx);
+	iommufd_mem_sim_free(sim);
+}

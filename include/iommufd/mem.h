@@ -41,6 +41,13 @@ struct iommufd_mem_ops {
 		   uint64_t *pfns);
 	/* unpin_user_pages: drop one pin from each page */
 	void (*unpin)(void *priv, const uint64_t *pfns, size_t npages);
+	/*
+	 * Optional (may be NULL): check_zeroed_user(). 1 if every byte of
+	 * [uva, uva+len) is zero, 0 if one is not, -EFAULT. The dispatcher
+	 * uses it for the trailing bytes of an oversized struct, which may be
+	 * gigabytes long; without it those bytes are read through read().
+	 */
+	int (*check_zeroed)(void *priv, uint64_t uva, uint64_t len);
 };
 
 struct iommufd_mem {

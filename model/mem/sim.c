@@ -406,6 +406,56 @@ static int sim_read(void *priv, void *dst, uint64_t uva, size_t len)
 	return 0;
 }
 
+static bool all_zero(const unsigned char *p, size_t len)
+{
+	return !len || (!p[0] && !memcmp(p, p + 1, len - 1));
+}
+
+/*
+ * Only written pages can hold a non-zero byte. When the range spans more
+ * pages than have ever been written, walk the written pages instead of the
+ * range, so a 4 GiB check of untouched memory costs nothing.
+ */
+static int sim_check_zeroed(void *priv, uint64_t uva, uint64_t len)
+{
+	const struct iommufd_mem_sim *sim = priv;
+	uint64_t first, last;
+
+	if (!len)
+		return 1;
+	if (!byte_span(uva, len, &first, &last) ||
+	    !span_ok(sim, first, last, false))
+		return -EFAULT;
+	if (last - first >= sim->va.count) {
+		for (uint64_t i = 0; i <= sim->va.mask; i++) {
+			const struct sim_page *p = sim->va.slot[i].page;
+			uint64_t pg = sim->va.slot[i].key;
+			uint64_t lo, hi;
+
+			if (!p || !p->data || pg < first || pg > last)
+				continue;
+			lo = pg == first ? (uva & SIM_PAGE_MASK) : 0;
+			hi = pg == last ? ((uva + len - 1) & SIM_PAGE_MASK) :
+					  SIM_PAGE_SIZE - 1;
+			if (!all_zero(p->data + lo, hi - lo + 1))
+				return 0;
+		}
+		return 1;
+	}
+	while (len) {
+		size_t chunk = page_chunk(uva, len);
+		const struct sim_page *p =
+			map_get(&sim->va, uva >> SIM_PAGE_SHIFT);
+
+		if (p && p->data &&
+		    !all_zero(p->data + (uva & SIM_PAGE_MASK), chunk))
+			return 0;
+		uva += chunk;
+		len -= chunk;
+	}
+	return 1;
+}
+
 static int sim_write(void *priv, uint64_t uva, const void *src, size_t len)
 {
 	struct iommufd_mem_sim *sim = priv;
@@ -501,6 +551,7 @@ static void sim_unpin(void *priv, const uint64_t *pfns, size_t npages)
 }
 
 static const struct iommufd_mem_ops sim_ops = {
+	.check_zeroed = sim_check_zeroed,
 	.read = sim_read,
 	.write = sim_write,
 	.pin = sim_pin,
