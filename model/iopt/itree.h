@@ -32,6 +32,13 @@ struct itree {
 	unsigned int height;	/* interior levels above the leaves */
 	size_t count;		/* spans stored */
 	struct itree_leaf *first, *last; /* leaf list ends */
+	/*
+	 * A few freed blocks kept for the next split so churn does not call
+	 * malloc, and so a re-insert right after a removal usually needs no
+	 * allocation at all. Private to itree.c.
+	 */
+	void *spare;
+	unsigned int nspare;
 };
 
 struct itree_iter {
