@@ -193,8 +193,11 @@ static void bench_auto_alloc(uint64_t live, uint64_t ops)
 		unmap(ctx, ioas, cmd.iova, 2 * PAGE);
 	}
 	t = now() - t;
-	printf("auto_alloc_fragmented_1e%d %.0f allocs/s\n",
-	       (int)(__builtin_log10(live) + 0.5), ops / t);
+	int exp = 0;
+
+	for (uint64_t n = live; n >= 10; n /= 10)
+		exp++;
+	printf("auto_alloc_fragmented_1e%d %.0f allocs/s\n", exp, ops / t);
 	iommufd_ctx_close(ctx);
 }
 
