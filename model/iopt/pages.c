@@ -238,11 +238,14 @@ static int pages_update_pinned(struct iopt_pages *pages)
 		}
 		break;
 	case IOPT_PAGES_ACCOUNT_MM:
-		/* __account_locked_vm(): CAP_IPC_LOCK lifts the limit */
+		/*
+		 * __account_locked_vm(bypass_rlim=false): the limit always
+		 * applies. CAP_IPC_LOCK counts only at MAP time, where it
+		 * selects no accounting at all.
+		 */
 		if (inc) {
-			if ((acct->mm_locked_vm + n > limit ||
-			     acct->mm_locked_vm + n < n) &&
-			    !(pages->source->caps & IOMMUFD_CAP_IPC_LOCK))
+			if (acct->mm_locked_vm + n > limit ||
+			    acct->mm_locked_vm + n < n)
 				return -ENOMEM;
 			acct->mm_locked_vm += n;
 		} else {
