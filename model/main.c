@@ -128,6 +128,39 @@ int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd, size_t len)
 	return 0;
 }
 
+/*
+ * check_zeroed_user() scans upwards and answers for whichever comes first:
+ * a non-zero byte (E2BIG) or an unreadable word (EFAULT). A provider's
+ * check_zeroed may report EFAULT for the whole span even when a non-zero
+ * byte precedes the hole, so on EFAULT find the longest readable prefix by
+ * bisection: if that prefix holds a non-zero byte the kernel would have
+ * stopped there first.
+ */
+static int tail_check_zeroed(const struct iommufd_mem *mem, uint64_t tail,
+			     uint64_t rest)
+{
+	uint64_t lo = 0, hi = rest;
+	int rc = mem->ops->check_zeroed(mem->priv, tail, rest);
+
+	if (rc > 0)
+		return 0;
+	if (!rc)
+		return -E2BIG;
+	/* [tail, tail + lo) is readable, [tail, tail + hi) is not */
+	while (hi - lo > 1) {
+		uint64_t mid = lo + (hi - lo) / 2;
+
+		rc = mem->ops->check_zeroed(mem->priv, tail, mid);
+		if (!rc)
+			return -E2BIG;
+		if (rc < 0)
+			hi = mid;
+		else
+			lo = mid;
+	}
+	return -EFAULT;
+}
+
 /* copy_struct_from_user(): zero-extend a short struct, reject E2BIG tails */
 static int copy_struct_from_user(struct iommufd_ctx *ictx, void *dst,
 				 size_t ksize, uint64_t src, size_t usize)
@@ -142,16 +175,21 @@ static int copy_struct_from_user(struct iommufd_ctx *ictx, void *dst,
 		int rc;
 
 		if (mem->ops->check_zeroed) {
-			rc = mem->ops->check_zeroed(mem->priv, tail, rest);
-			if (rc < 0)
-				return -EFAULT;
-			if (!rc)
-				return -E2BIG;
+			rc = tail_check_zeroed(mem, tail, rest);
+			if (rc)
+				return rc;
 			rest = 0;
 		}
+		/*
+		 * Chunks stop at 4 KiB boundaries: a fault is page granular, so
+		 * a chunk either reads whole or lies entirely past the first
+		 * hole, and a non-zero byte before the hole is seen first.
+		 */
 		while (rest) {
-			size_t n = rest < sizeof(chunk) ? rest : sizeof(chunk);
+			size_t n = sizeof(chunk) - (tail & (sizeof(chunk) - 1));
 
+			if (n > rest)
+				n = rest;
 			if (iommufd_copy_from_user(ictx, chunk, tail, n))
 				return -EFAULT;
 			for (size_t i = 0; i < n; i++)

@@ -87,6 +87,30 @@ Test(dispatch, unreadable_tail_efault)
 	munmap(p, 4096);
 }
 
+/*
+ * check_zeroed_user() scans upwards: a non-zero byte before the first
+ * unreadable page is E2BIG, not EFAULT, even when the tail runs on into it.
+ */
+Test(dispatch, nonzero_tail_byte_before_hole_e2big)
+{
+	uint8_t *p = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct iommu_destroy *cmd;
+
+	cr_assert_neq(p, MAP_FAILED);
+	munmap(p + 4096, 4096);
+	cmd = (void *)(p + 4096 - 16);
+	cmd->size = 32;
+	cmd->id = 0;
+	memset(p + 4096 - 8, 0, 8);
+	p[4096 - 4] = 1;
+	ASSERT_ERR(&h, E2BIG, IOMMU_DESTROY, cmd);
+	/* All zero up to the hole: the hole is what the scan meets */
+	p[4096 - 4] = 0;
+	ASSERT_ERR(&h, EFAULT, IOMMU_DESTROY, cmd);
+	munmap(p, 4096);
+}
+
 Test(dispatch, short_struct_zero_extended)
 {
 	/* HWPT-style min_size < sizeof is not in this table yet, but ALLOC
@@ -187,6 +211,9 @@ Test(dispatch_sim, huge_zero_tail_and_far_nonzero_byte)
 	iommufd_mem_sim_set_strict(sim, true);
 	iommufd_mem_sim_add_range(sim, va, 0x1000, true);
 	cr_assert_eq(iommufd_ctx_ioctl(ctx, IOMMU_DESTROY, va), -EFAULT);
+	/* ... unless a non-zero byte comes before the unmapped memory */
+	env.mem.ops->write(env.mem.priv, va + 0x800, &one, 1);
+	cr_assert_eq(iommufd_ctx_ioctl(ctx, IOMMU_DESTROY, va), -E2BIG);
 	iommufd_ctx_close(ctx);
 	iommufd_mem_sim_free(sim);
 }
