@@ -332,10 +332,12 @@ static int iopt_alloc_area_pages(struct io_pagetable *iopt,
 	size_t i;
 	int rc;
 
+	/* malloc, not calloc: glibc's calloc skips the per-thread cache */
 	for (i = 0; i < n; i++) {
-		areas[i] = calloc(1, sizeof(*areas[i]));
+		areas[i] = malloc(sizeof(*areas[i]));
 		if (!areas[i])
 			return -ENOMEM;
+		*areas[i] = (struct iopt_area){ 0 };
 	}
 	if ((length & (iopt->iova_alignment - 1)) || !length)
 		return -EINVAL;
@@ -369,13 +371,16 @@ int iopt_map_pages(struct io_pagetable *iopt, struct iopt_pages_list *list,
 		   size_t n, uint64_t length, uint64_t *dst_iova,
 		   int iommu_prot, unsigned int flags)
 {
-	struct iopt_area **areas;
+	struct iopt_area *one_area = NULL, **areas = &one_area;
 	size_t i, filled = 0;
 	int rc;
 
-	areas = calloc(n, sizeof(*areas));
-	if (!areas)
-		return -ENOMEM;
+	/* A MAP has one slice; only COPY needs an array */
+	if (n > 1) {
+		areas = calloc(n, sizeof(*areas));
+		if (!areas)
+			return -ENOMEM;
+	}
 	rc = iopt_alloc_area_pages(iopt, list, n, areas, length, dst_iova,
 				   iommu_prot, flags);
 	if (rc)
@@ -393,7 +398,8 @@ int iopt_map_pages(struct io_pagetable *iopt, struct iopt_pages_list *list,
 		iopt_pages_link_area(list[i].pages, areas[i]);
 		list[i].pages = NULL;
 	}
-	free(areas);
+	if (areas != &one_area)
+		free(areas);
 	return 0;
 
 out_unfill:
@@ -403,7 +409,8 @@ out_abort:
 	for (i = 0; i < n; i++)
 		if (areas[i])
 			iopt_abort_area(iopt, areas[i]);
-	free(areas);
+	if (areas != &one_area)
+		free(areas);
 	return rc;
 }
 

@@ -165,11 +165,13 @@ struct iopt_pages *iopt_alloc_pages(const struct iommufd_env *env,
 		*err = -EOVERFLOW;
 		return NULL;
 	}
-	pages = calloc(1, sizeof(*pages));
+	/* malloc, not calloc: glibc's calloc skips the per-thread cache */
+	pages = malloc(sizeof(*pages));
 	if (!pages) {
 		*err = -ENOMEM;
 		return NULL;
 	}
+	*pages = (struct iopt_pages){ 0 };
 	pages->refs = 1;
 	pages->source = env;
 	pages->uptr = uptr & ~(IOPT_PAGE_SIZE - 1);
