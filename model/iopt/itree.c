@@ -91,6 +91,9 @@
 
 /* A non-root leaf must keep a span after a removal for key[] to exist */
 _Static_assert(LEAF_SLOTS >= 4 && NODE_SLOTS >= 4, "fanout too small");
+/* count_le_cap() searches in power-of-two steps */
+_Static_assert(!(LEAF_SLOTS & (LEAF_SLOTS - 1)) &&
+	       !(NODE_SLOTS & (NODE_SLOTS - 1)), "fanout not a power of two");
 
 struct itree_leaf {
 	uint64_t start[LEAF_SLOTS];
@@ -122,25 +125,38 @@ struct itree_path {
 /* ------------------------------------------------------------ helpers */
 
 /*
- * Number of entries <= key in a sorted array. A plain count with no early
- * exit: the loads do not depend on each other, so on a cold node they all
- * go out at once, where a binary search waits for one miss per probe.
- * Hot, 32 compares cost about what five dependent probes do.
+ * Number of entries <= key in a sorted array of at most @cap (a power of
+ * two) slots: a branchless binary search in fixed steps of cap/2, cap/4,
+ * ..., 1, which the compiler unrolls into a handful of conditional adds.
+ * The caller has already asked for every line of a cold node
+ * (prefetch_block), so the dependent probes wait on lines in flight.
  */
-static inline unsigned int count_le(const uint64_t *a, unsigned int n,
-				    uint64_t key)
+static inline __attribute__((always_inline)) unsigned int
+count_le_cap(const uint64_t *a, unsigned int n, uint64_t key, unsigned int cap)
 {
-	unsigned int i, c = 0;
+	unsigned int pos;
+	int sh;
 
-	for (i = 0; i < n; i++)
-		c += a[i] <= key;
-	return c;
+	if (n == cap && a[cap - 1] <= key)
+		return cap;
+	pos = 0;
+#pragma GCC unroll 8
+	for (sh = __builtin_ctz(cap) - 1; sh >= 0; sh--) {
+		unsigned int probe = pos + (1u << sh);
+
+		/* probe - 1 < cap - 1: in bounds even past n */
+		pos = (probe <= n) & (a[probe - 1] <= key) ? probe : pos;
+	}
+	return pos;
 }
+
+#define count_le_leaf(a, n, key) count_le_cap(a, n, key, LEAF_SLOTS)
+#define count_le_node(a, n, key) count_le_cap(a, n, key, NODE_SLOTS)
 
 /* Child to descend into for @start: the last whose smallest start <= it */
 static inline unsigned int route(const struct itree_node *nd, uint64_t start)
 {
-	unsigned int i = count_le(nd->key, nd->n, start);
+	unsigned int i = count_le_node(nd->key, nd->n, start);
 
 	return i ? i - 1 : 0;
 }
@@ -200,8 +216,12 @@ prefetch_block(const void *p, unsigned int below)
 	const char *c = p;
 	size_t off;
 
+#ifdef ITREE_NO_PREFETCH
+	return;
+#endif
 	if (below > 1)
 		return;
+#pragma GCC unroll 16
 	for (off = 0; off < sizeof(union itree_block); off += 64)
 		__builtin_prefetch(c + off);
 	__builtin_prefetch(c + sizeof(union itree_block) - 1);
@@ -344,6 +364,7 @@ void itree_init(struct itree *t)
 	t->root = NULL;
 	t->height = 0;
 	t->count = 0;
+	t->overlapping = false;
 	t->first = t->last = NULL;
 	t->spare = NULL;
 	t->nspare = 0;
@@ -517,6 +538,23 @@ static void leaf_spill(struct itree_node *nd, unsigned int i,
 	nd->maxlast[i] = leaf_max(leaf);
 }
 
+/*
+ * Would [start, last] at slot @pos of @leaf intersect a neighbour? While
+ * spans are disjoint the predecessor has the largest last of everything
+ * before, so the two neighbours are all there is to check.
+ */
+static bool meets_neighbours(const struct itree_leaf *leaf, unsigned int pos,
+			     uint64_t start, uint64_t last)
+{
+	const struct itree_leaf *l;
+
+	l = pos ? leaf : leaf->prev;
+	if (l && l->last[pos ? pos - 1 : l->n - 1] >= start)
+		return true;
+	l = pos < leaf->n ? leaf : leaf->next;
+	return l && l->start[pos < leaf->n ? pos : 0] <= last;
+}
+
 int itree_insert(struct itree *t, uint64_t start, uint64_t last, void *item)
 {
 	struct itree_path p;
@@ -572,7 +610,9 @@ int itree_insert(struct itree *t, uint64_t start, uint64_t last, void *item)
 		if (last > nd->maxlast[i])
 			nd->maxlast[i] = last;
 	}
-	pos = count_le(leaf->start, leaf->n, start);
+	pos = count_le_leaf(leaf->start, leaf->n, start);
+	if (!t->overlapping)
+		t->overlapping = meets_neighbours(leaf, pos, start, last);
 	t->count++;
 	if (leaf->n < LEAF_SLOTS) {
 		leaf_put(leaf, pos, start, last, item);
@@ -639,7 +679,7 @@ static struct itree_leaf *locate(struct itree *t, uint64_t start,
 		prefetch_block(cur, t->height - lvl - 1);
 	}
 	leaf = cur;
-	j = count_le(leaf->start, leaf->n, start);
+	j = count_le_leaf(leaf->start, leaf->n, start);
 	for (;;) {
 		while (j > 0 && leaf->start[j - 1] == start) {
 			j--;
@@ -667,6 +707,43 @@ static inline void fill(struct itree_iter *it, struct itree_leaf *l,
 	it->item = l->item[j];
 }
 
+/*
+ * The overlap query over disjoint spans: the answer is the predecessor of
+ * @start if it reaches @start, else the successor if it starts by @last.
+ * Routing by start is a binary search per node where the general query
+ * has to scan maxlast[] (which is only sorted when spans are disjoint).
+ */
+static bool iter_first_disjoint(const struct itree *t, uint64_t start,
+				uint64_t last, struct itree_iter *it)
+{
+	const void *cur = t->root;
+	struct itree_leaf *leaf;
+	unsigned int h, j;
+
+	prefetch_block(cur, t->height);
+	for (h = t->height; h > 0; h--) {
+		const struct itree_node *nd = cur;
+
+		cur = nd->child[route(nd, start)];
+		prefetch_block(cur, h - 1);
+	}
+	leaf = (struct itree_leaf *)cur;
+	/* the first span reaching @start is the answer if it begins by @last */
+	j = count_le_leaf(leaf->start, leaf->n, start);
+	if (j && leaf->last[j - 1] >= start) {
+		j--;
+	} else if (j == leaf->n) {
+		leaf = leaf->next;
+		j = 0;
+		if (!leaf)
+			return false;
+	}
+	if (leaf->start[j] > last)
+		return false;
+	fill(it, leaf, j);
+	return true;
+}
+
 bool itree_iter_first(const struct itree *t, uint64_t start, uint64_t last,
 		      struct itree_iter *it)
 {
@@ -676,6 +753,8 @@ bool itree_iter_first(const struct itree *t, uint64_t start, uint64_t last,
 
 	if (!cur)
 		return false;
+	if (!t->overlapping)
+		return iter_first_disjoint(t, start, last, it);
 	prefetch_block(cur, t->height);
 	for (h = t->height; h > 0; h--) {
 		const struct itree_node *nd = cur;
@@ -768,7 +847,7 @@ bool itree_find_le(const struct itree *t, uint64_t key, struct itree_iter *it)
 	prefetch_block(cur, t->height);
 	for (h = t->height; h > 0; h--) {
 		const struct itree_node *nd = cur;
-		unsigned int i = count_le(nd->key, nd->n, key);
+		unsigned int i = count_le_node(nd->key, nd->n, key);
 
 		/* keys are exact minima: no key <= @key means nothing is */
 		if (!i)
@@ -777,7 +856,7 @@ bool itree_find_le(const struct itree *t, uint64_t key, struct itree_iter *it)
 		prefetch_block(cur, h - 1);
 	}
 	leaf = (struct itree_leaf *)cur;
-	j = count_le(leaf->start, leaf->n, key);
+	j = count_le_leaf(leaf->start, leaf->n, key);
 	if (!j)
 		return false;
 	fill(it, leaf, j - 1);
@@ -917,7 +996,8 @@ bool itree_remove(struct itree *t, uint64_t start, const void *item)
 		return false;
 	gone = leaf->last[j];
 	leaf_del(leaf, j, 1);
-	t->count--;
+	if (!--t->count)
+		t->overlapping = false;
 	if (t->height) {
 		remove_fixup(t, &p, leaf, gone);
 	} else if (!leaf->n) {
@@ -941,6 +1021,12 @@ bool itree_set_last(struct itree *t, uint64_t start, const void *item,
 	if (!leaf)
 		return false;
 	old = leaf->last[j];
+	if (new_last > old && !t->overlapping) {
+		const struct itree_leaf *l = j + 1 < leaf->n ? leaf : leaf->next;
+
+		t->overlapping = l && l->start[j + 1 < leaf->n ? j + 1 : 0] <=
+						      new_last;
+	}
 	leaf->last[j] = new_last;
 	child = leaf;
 	for (lvl = t->height; lvl > 0 && old != new_last; lvl--) {
@@ -993,7 +1079,7 @@ struct check {
 	char *why;
 	size_t len;
 	const struct itree_leaf *prev_leaf;
-	uint64_t prev_start;
+	uint64_t prev_start, prev_last;
 	size_t count;
 };
 
@@ -1034,7 +1120,13 @@ static int check_leaf(struct check *c, const struct itree_leaf *l, bool root,
 			return fail(c, "start %#llx after %#llx: out of order",
 				    (unsigned long long)l->start[j],
 				    (unsigned long long)c->prev_start);
+		if (c->count + j && !c->t->overlapping &&
+		    l->start[j] <= c->prev_last)
+			return fail(c, "span at %#llx meets the one before but "
+				    "the tree is marked disjoint",
+				    (unsigned long long)l->start[j]);
 		c->prev_start = l->start[j];
+		c->prev_last = l->last[j];
 		if (l->last[j] > *max)
 			*max = l->last[j];
 	}

@@ -31,6 +31,12 @@ struct itree {
 	void *root;		/* leaf when height == 0 */
 	unsigned int height;	/* interior levels above the leaves */
 	size_t count;		/* spans stored */
+	/*
+	 * Some two spans have intersected since the tree was last empty.
+	 * Area and allowed trees never set it, and while it is clear the
+	 * overlap query can route by start like a plain search.
+	 */
+	bool overlapping;
 	struct itree_leaf *first, *last; /* leaf list ends */
 	/*
 	 * A few freed blocks kept for the next split so churn does not call
