@@ -188,6 +188,50 @@ Test(itree, whole_range_span)
 	cr_assert_eq(itree_memory(&t), 0);
 }
 
+/*
+ * The overlap flag picks the query algorithm, so it must be set by every
+ * way two spans can come to meet and cleared only when the tree empties.
+ */
+Test(itree, overlap_flag_follows_the_spans)
+{
+	struct itree t;
+	struct itree_iter it;
+	uint64_t i;
+
+	itree_init(&t);
+	for (i = 0; i < 200; i++)
+		cr_assert_eq(itree_insert(&t, i * 10, i * 10 + 4, ip(i + 1)), 0);
+	cr_assert_not(t.overlapping);
+	/* touching the successor by growing */
+	cr_assert(itree_set_last(&t, 50, ip(6), 59));
+	cr_assert_not(t.overlapping);
+	cr_assert(itree_set_last(&t, 50, ip(6), 60));
+	cr_assert(t.overlapping);
+	check_ok(&t);
+	/* the query still answers right on the general path */
+	cr_assert(itree_iter_first(&t, 60, 60, &it) && it.item == ip(6));
+	cr_assert(itree_iter_next(&it, 60, 60) && it.item == ip(7));
+	for (i = 0; i < 200; i++)
+		cr_assert(itree_remove(&t, i * 10, ip(i + 1)));
+	cr_assert_not(t.overlapping);
+
+	/* meeting the predecessor, and an equal start, on insert */
+	cr_assert_eq(itree_insert(&t, 100, 199, ip(1)), 0);
+	cr_assert_eq(itree_insert(&t, 200, 299, ip(2)), 0);
+	cr_assert_not(t.overlapping);
+	cr_assert_eq(itree_insert(&t, 199, 199, ip(3)), 0);
+	cr_assert(t.overlapping);
+	cr_assert(itree_remove(&t, 199, ip(3)));
+	cr_assert(t.overlapping); /* sticky until empty */
+	check_ok(&t);
+	cr_assert(itree_remove(&t, 100, ip(1)));
+	cr_assert(itree_remove(&t, 200, ip(2)));
+	cr_assert_eq(itree_insert(&t, 5, 5, ip(1)), 0);
+	cr_assert_eq(itree_insert(&t, 5, 9, ip(2)), 0);
+	cr_assert(t.overlapping);
+	itree_destroy(&t);
+}
+
 Test(itree, point_spans_at_the_ends)
 {
 	struct itree t;
