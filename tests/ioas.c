@@ -600,3 +600,105 @@ Test(ioas, vfio_ioas_cleared_on_destroy)
 	cmd.op = IOMMU_VFIO_IOAS_GET;
 	ASSERT_ERR(&h, ENODEV, IOMMU_VFIO_IOAS, &cmd);
 }
+
+/* ------------------------------------------------ check order (SPEC.md 4) */
+
+Test(ioas, map_npages_wrap_eoverflow)
+{
+	/*
+	 * A length within a page of 2^64 from a VA at offset 0xfff makes the
+	 * page count wrap: iopt_insert_area()'s last-index check is EOVERFLOW
+	 * (the kernel WARNs there). One byte longer is EINVAL in
+	 * iopt_alloc_pages() (length > SIZE_MAX - PAGE_SIZE).
+	 */
+	cr_assert_eq(h_map_fixed(&h, ioas, 0xfff, UINT64_MAX - PAGE, 0),
+		     -EOVERFLOW);
+	cr_assert_eq(h_map_fixed(&h, ioas, 0, UINT64_MAX - PAGE + 1, 0),
+		     -EINVAL);
+}
+
+Test(ioas, copy_eexist_before_eperm)
+{
+	uint64_t iova = 0x10000;
+
+	/* Read-only source; a writable fixed copy onto itself overlaps */
+	cr_assert_eq(h_map(&h, ioas, IOMMU_IOAS_MAP_READABLE |
+					     IOMMU_IOAS_MAP_FIXED_IOVA,
+			   VA, PAGE, &iova), 0);
+	iova = 0x10000;
+	cr_assert_eq(copy(ioas, ioas, IOMMU_IOAS_MAP_FIXED_IOVA | MAP_RW,
+			  0x10000, PAGE, &iova), -EEXIST);
+	iova = 0x20000;
+	cr_assert_eq(copy(ioas, ioas, IOMMU_IOAS_MAP_FIXED_IOVA | MAP_RW,
+			  0x10000, PAGE, &iova), -EPERM);
+}
+
+Test(ioas, unmap_lookup_before_range_checks)
+{
+	uint64_t len = UINT64_MAX;
+
+	cr_assert_eq(h_unmap(&h, 77, 1, &len), -ENOENT);
+	len = 0;
+	cr_assert_eq(h_unmap(&h, 77, PAGE, &len), -ENOENT);
+}
+
+Test(ioas, option_huge_pages_lookup_before_op)
+{
+	uint64_t v = 0;
+
+	cr_assert_eq(option(0, IOMMU_OPTION_HUGE_PAGES, 7, &v), -ENOENT);
+	v = 5;
+	cr_assert_eq(option(77, IOMMU_OPTION_HUGE_PAGES, IOMMU_OPTION_OP_SET, &v),
+		     -ENOENT);
+}
+
+Test(ioas, option_rlimit_object_id_before_op)
+{
+	struct iommu_option cmd = {
+		.size = sizeof(cmd), .option_id = IOMMU_OPTION_RLIMIT_MODE,
+		.op = 9, .object_id = 1,
+	};
+
+	ASSERT_ERR(&h, EOPNOTSUPP, IOMMU_OPTION, &cmd);
+	/* SET with an invalid value on a non-empty context: EBUSY first */
+	cmd.object_id = 0;
+	cmd.op = IOMMU_OPTION_OP_SET;
+	cmd.val64 = 7;
+	ASSERT_ERR(&h, EBUSY, IOMMU_OPTION, &cmd);
+}
+
+Test(ioas, allow_iovas_element_order)
+{
+	struct iommu_iova_range *r = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
+					  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct iommu_iova_range *last;
+
+	cr_assert_neq(r, MAP_FAILED);
+	munmap((uint8_t *)r + 4096, 4096);
+	/* The last element of the page is bad, the next one unreadable */
+	last = (struct iommu_iova_range *)((uint8_t *)r + 4096) - 1;
+	last->start = 0x2000;
+	last->last = 0x1000;
+	cr_assert_eq(allow(ioas, last, 2), -EINVAL);
+	last->last = 0x2fff;
+	cr_assert_eq(allow(ioas, last, 2), -EFAULT);
+	/* Nothing was applied: automatic maps still start at 0x1000 */
+	cr_assert_eq(h_map_auto(&h, ioas, VA, PAGE), 0x1000);
+	munmap(r, 4096);
+}
+
+Test(ioas, vfio_ioas_reserved_before_op)
+{
+	struct iommu_vfio_ioas cmd = {
+		.size = sizeof(cmd), .op = 9, .__reserved = 1,
+	};
+
+	ASSERT_ERR(&h, EOPNOTSUPP, IOMMU_VFIO_IOAS, &cmd);
+	/* SET of a non-IOAS: ENOENT, and GET still has nothing */
+	cmd.__reserved = 0;
+	cmd.op = IOMMU_VFIO_IOAS_SET;
+	cmd.ioas_id = 77;
+	ASSERT_ERR(&h, ENOENT, IOMMU_VFIO_IOAS, &cmd);
+	cmd.op = IOMMU_VFIO_IOAS_GET;
+	ASSERT_ERR(&h, ENODEV, IOMMU_VFIO_IOAS, &cmd);
+}
