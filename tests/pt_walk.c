@@ -11,11 +11,13 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pt/phys.h"
 #include "pt/pt.h"
+#include "vtd/vtd.h"
 
 #define SZ_4K (1ull << 12)
 #define SZ_8K (1ull << 13)
@@ -118,8 +120,11 @@ static void setup(void)
 static void teardown(void)
 {
 	pt_table_destroy(&tbl);
-	cr_assert_eq(phys.npages, 0, "%" PRIu64 " table pages leaked",
-		     phys.npages);
+	/* a failed assertion here would not fail the test; a crash does */
+	if (phys.npages) {
+		fprintf(stderr, "%" PRIu64 " table pages leaked\n", phys.npages);
+		abort();
+	}
 	pt_phys_destroy(&phys);
 }
 
@@ -683,7 +688,7 @@ static bool prot_w(int prot)
 	return prot & PT_PROT_WRITE;
 }
 
-static __attribute__((unused)) bool always(int prot)
+static bool always(int prot)
 {
 	return true;
 }
@@ -913,6 +918,10 @@ static void diff_run(const struct diff_fmt *df, uint64_t seed,
 static const struct diff_fmt diff_fmts[] = {
 	{ &toy_leaves, 1, 0x000ffffffffff000ull, 64, prot_r, prot_w },
 	{ &toy_range, 4, SZ_4K | SZ_2M | SZ_1G, 48, prot_r, prot_w },
+	/* VT-d leaves are always readable: the driver sets R on every leaf */
+	{ &vtd_ss_format, 3, SZ_4K | SZ_2M | SZ_1G, 39, always, prot_w },
+	{ &vtd_ss_format, 5, SZ_4K | SZ_2M, 57, always, prot_w },
+	{ &vtd_fs_format, 4, SZ_4K | SZ_2M | SZ_1G, 47, always, prot_w },
 };
 
 Test(pt_walk, differential)
