@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Reading and writing iommufd traces (docs/trace-format.md, version 1).
+ *
+ * The reader turns one JSON line at a time into a struct sim_record whose
+ * every member has been checked: names resolved against the struct
+ * descriptors, numbers range-checked, named fields and hex bytes
+ * reconciled, buffer lengths held against their length fields, file
+ * handles opened before use. A record it hands out is complete; a line it
+ * cannot accept yields -1 and a message "FILE:LINE: what is wrong".
+ *
+ * The writer is the reader's inverse: writing a record and reading it back
+ * gives the same record.
+ */
+#ifndef SIM_TRACE_H
+#define SIM_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "structs.h"
+
+#define SIM_TRACE_FORMAT "iommufd-trace"
+#define SIM_TRACE_VERSION 1
+
+/* Messages name the file and line: "trace.jsonl:12: unknown ioctl 'X'" */
+struct sim_err {
+	unsigned int line; /* 0 when the error is not about one line */
+	char msg[768];
+};
+
+/* The calling task; each part only when set */
+struct sim_env {
+	bool has_caps;
+	uint32_t caps; /* IOMMUFD_CAP_* */
+	bool has_rlimit;
+	uint64_t rlimit_memlock; /* IOMMUFD_RLIM_INFINITY for none */
+};
+
+struct sim_header {
+	unsigned int version;
+	char kernel[64];
+	char producer[256];
+	struct sim_env env;
+};
+
+enum sim_rec_kind {
+	SIM_REC_OPEN,
+	SIM_REC_CLOSE,
+	SIM_REC_DUP,
+	SIM_REC_IOCTL,
+	SIM_REC_ENV,
+	SIM_REC_DMA,
+	SIM_REC_PAGE_REQUEST,
+	SIM_REC_FAULT_READ,
+	SIM_REC_FAULT_WRITE,
+	SIM_REC_NKINDS,
+};
+
+const char *sim_rec_kind_name(enum sim_rec_kind kind);
+
+struct sim_fdref {
+	uint8_t kind; /* enum sim_fdkind */
+	uint64_t handle;
+	bool has_num;
+	int64_t num; /* the process's fd number */
+};
+
+/*
+ * Bytes of which only some may be known: inputs are fully known (unknown
+ * bytes of a struct given by fields are zero), expectations can be partial
+ * (a hand-written out.fields names only some fields). @known is NULL when
+ * every byte is known.
+ */
+struct sim_image {
+	bool present;
+	size_t len;
+	uint8_t *data;
+	uint8_t *known; /* 1 per known byte, or NULL */
+};
+
+bool sim_image_known(const struct sim_image *img, size_t i);
+bool sim_image_all_known(const struct sim_image *img);
+
+/* A buffer behind a pointer field */
+struct sim_tbuf {
+	const struct sim_buf *desc;
+	uint64_t addr;
+	struct sim_image img;
+};
+
+#define SIM_MAX_BUFS 2
+
+struct sim_record {
+	unsigned int line;
+	uint64_t seq;
+	enum sim_rec_kind kind;
+
+	/* open, close, dup, ioctl, fault_*: the file acted on */
+	bool has_fd;
+	struct sim_fdref fd;
+	/* dup; ioctl that creates a file */
+	bool has_new_fd;
+	struct sim_fdref new_fd;
+	char *path;   /* open, optional */
+	char *device; /* open of a vfio-device, optional */
+
+	/* ioctl */
+	const struct sim_ioctl *ioc; /* NULL: a request with no name */
+	uint32_t cmd;
+	bool has_arg;
+	uint64_t arg;
+	struct sim_image in; /* the struct at arg before the call */
+	unsigned int n_in_bufs;
+	struct sim_tbuf in_bufs[SIM_MAX_BUFS];
+
+	/* results; absent ones are not compared */
+	bool has_ret;
+	int64_t ret;
+	bool has_errno;
+	int err; /* positive errno */
+	struct sim_image out; /* the struct at arg after the call */
+	unsigned int n_out_bufs;
+	struct sim_tbuf out_bufs[SIM_MAX_BUFS];
+
+	/* env */
+	struct sim_env env;
+
+	/* dma, page_request, fault_*: the line as read, written back verbatim */
+	char *raw;
+};
+
+void sim_record_init(struct sim_record *rec);
+/* Frees what the record owns and re-initialises it */
+void sim_record_clear(struct sim_record *rec);
+/* Drops the results (ret, errno, out, out_buffers) */
+void sim_record_clear_results(struct sim_record *rec);
+/* The name replay messages use: the request name, "ioctl 0x..." or the kind */
+void sim_record_label(const struct sim_record *rec, char *buf, size_t len);
+
+/* errno names: "EINVAL" <-> EINVAL; NULL / -1 when unknown */
+const char *sim_errno_name(int err);
+int sim_errno_parse(const char *name);
+
+/*
+ * The reader. @name is used in messages only. The reader does not own
+ * @f. Every call that fails fills @err; after a failure the reader should
+ * not be used further.
+ */
+struct sim_reader;
+struct sim_reader *sim_reader_new(FILE *f, const char *name);
+void sim_reader_free(struct sim_reader *r);
+/* Line 1. 0 or -1. */
+int sim_reader_header(struct sim_reader *r, struct sim_header *hdr,
+		      struct sim_err *err);
+/* The next record: 1, 0 at the end of the trace, -1 on error */
+int sim_reader_next(struct sim_reader *r, struct sim_record *rec,
+		    struct sim_err *err);
+
+/*
+ * The writer. Both return 0, or -1 with errno set (I/O or allocation).
+ * Results are written only where the record has them.
+ */
+int sim_write_header(FILE *f, const struct sim_header *hdr);
+int sim_write_record(FILE *f, const struct sim_record *rec);
+
+#endif
