@@ -1,26 +1,152 @@
 // SPDX-License-Identifier: MIT
 /*
- * iommufd-sim: the command-line face of the model. Trace replay and
- * running programs against the model arrive as subcommands; until then it
- * reports what it is.
+ * iommufd-sim: the command-line face of the model. Subcommands:
+ *
+ *   replay   run a trace (docs/trace-format.md) against the model and
+ *            compare every recorded result
+ *
+ * Exit status: 0 success / agreement, 1 divergence, 2 usage error or a
+ * trace that cannot be replayed.
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <iommufd/model.h>
+
+#include "replay.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: iommufd-sim [-h|--help] [-V|--version]\n"
+		"       iommufd-sim replay TRACE [--stop-at-first] "
+		"[--report=json] [--record OUT]\n"
 		"\n"
 		"An executable model of the Linux 6.12 iommufd uAPI. The model\n"
-		"itself is the library libiommufd-model (see README.md); this\n"
-		"program will carry trace replay and program runners.\n"
+		"itself is the library libiommufd-model (see README.md).\n"
+		"\n"
+		"Subcommands:\n"
+		"  replay TRACE   run an iommufd trace (JSON Lines, see\n"
+		"                 docs/trace-format.md) against a fresh model and\n"
+		"                 compare every recorded result; 'replay --help'\n"
+		"                 for its options\n"
 		"\n"
 		"Options:\n"
 		"  -h, --help     show this help and exit\n"
-		"  -V, --version  show the version and the build options\n");
+		"  -V, --version  show the version and the build options\n"
+		"\n"
+		"Exit status: 0 success (the model agreed with the trace),\n"
+		"1 divergence, 2 usage error or a trace that cannot be replayed.\n");
+}
+
+static void replay_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: iommufd-sim replay TRACE [--stop-at-first] "
+		"[--report=json] [--record OUT]\n"
+		"\n"
+		"Validates the whole trace, then runs it against a fresh model\n"
+		"over simulated memory (user addresses as recorded) and compares\n"
+		"ret, errno, output fields and output buffers with the trace.\n"
+		"Each divergence is printed as\n"
+		"  TRACE:LINE: seq N REQUEST: FIELD: expected X, got Y\n"
+		"\n"
+		"Options:\n"
+		"  --stop-at-first  stop after the first record that diverges\n"
+		"  --report=json    print a JSON summary instead of text\n"
+		"  --report=text    the default\n"
+		"  --record OUT     write what the model did to OUT, in the trace\n"
+		"                   format (records without results get them)\n"
+		"  -h, --help       show this help\n"
+		"\n"
+		"Exit status: 0 the model agreed everywhere, 1 divergence,\n"
+		"2 usage error, unreadable or unsupported trace.\n");
+}
+
+static int cmd_replay(int argc, char **argv)
+{
+	const char *trace = NULL, *record = NULL;
+	struct sim_replay_opts opts = { 0 };
+	struct sim_replay_result res;
+	bool json = false;
+	FILE *rec = NULL;
+	int status;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			replay_usage(stdout);
+			return 0;
+		} else if (!strcmp(a, "--stop-at-first")) {
+			opts.stop_at_first = true;
+		} else if (!strcmp(a, "--report=json")) {
+			json = true;
+		} else if (!strcmp(a, "--report=text")) {
+			json = false;
+		} else if (!strcmp(a, "--record") && i + 1 < argc) {
+			record = argv[++i];
+		} else if (!strncmp(a, "--record=", 9) && a[9]) {
+			record = a + 9;
+		} else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "iommufd-sim replay: unknown option '%s'\n",
+				a);
+			replay_usage(stderr);
+			return 2;
+		} else if (!trace) {
+			trace = a;
+		} else {
+			fprintf(stderr, "iommufd-sim replay: one trace at a time "
+					"('%s' and '%s')\n", trace, a);
+			return 2;
+		}
+	}
+	if (!trace) {
+		fprintf(stderr, "iommufd-sim replay: no trace given\n");
+		replay_usage(stderr);
+		return 2;
+	}
+	if (record) {
+		rec = fopen(record, "w");
+		if (!rec) {
+			perror(record);
+			return 2;
+		}
+		opts.record = rec;
+	}
+	opts.log = json ? NULL : stdout;
+
+	status = sim_replay_file(trace, &opts, &res);
+
+	if (rec && fclose(rec)) {
+		perror(record);
+		status = SIM_REPLAY_ERROR;
+	}
+	/* a half-written trace would pass for a whole one */
+	if (rec && status == SIM_REPLAY_ERROR)
+		unlink(record);
+	if (status == SIM_REPLAY_ERROR)
+		fprintf(stderr, "iommufd-sim replay: %s\n", res.error);
+	if (json) {
+		sim_replay_report_json(stdout, trace, &res);
+	} else if (status != SIM_REPLAY_ERROR) {
+		printf("%s: %llu records (%llu ioctls), %llu with results, "
+		       "%llu without: %s",
+		       trace, (unsigned long long)res.records,
+		       (unsigned long long)res.ioctls,
+		       (unsigned long long)res.compared,
+		       (unsigned long long)res.unchecked,
+		       res.ndiv ? "DIVERGED" : "the model agrees");
+		if (res.ndiv)
+			printf(", %llu divergent value%s%s",
+			       (unsigned long long)res.ndiv,
+			       res.ndiv == 1 ? "" : "s",
+			       res.stopped ? " (stopped at the first)" : "");
+		printf("\n");
+	}
+	sim_replay_result_free(&res);
+	return (int)status;
 }
 
 int main(int argc, char **argv)
@@ -37,6 +163,8 @@ int main(int argc, char **argv)
 							  "off");
 		return 0;
 	}
+	if (argc > 1 && !strcmp(argv[1], "replay"))
+		return cmd_replay(argc - 1, argv + 1);
 	if (argc > 1)
 		fprintf(stderr, "iommufd-sim: unknown argument '%s'\n", argv[1]);
 	usage(stderr);

@@ -1,0 +1,819 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Trace replay (replay.h): validate the whole trace, then run it against
+ * the model and compare.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include <iommufd/mem.h>
+#include <iommufd/model.h>
+
+#include "replay.h"
+#include "trace.h"
+
+/* iommufd_mem_sim backs everything but the first page */
+#define SIM_FIRST_VALID 4096u
+/* --record: output buffers longer than this are left out of the trace */
+#define RECORD_BUF_MAX (1u << 20)
+/* the lowest fd number a fresh process hands out after stdio */
+#define FIRST_FD 3
+
+struct rfile {
+	struct iommufd_ctx *ctx;
+	unsigned int refs;
+};
+
+struct rhandle {
+	uint64_t handle;
+	uint8_t kind;
+	int num;
+	struct rfile *file; /* NULL for kinds replay does not run */
+};
+
+struct replay {
+	const char *name;
+	const struct sim_replay_opts *opts;
+	struct sim_replay_result *res;
+
+	struct iommufd_mem_sim *sim;
+	struct iommufd_mem mem;
+	struct iommufd_acct acct;
+	struct iommufd_env env;
+
+	struct rhandle *h; /* open handles only */
+	size_t nh, caph;
+
+	bool rec_diverged; /* the current record diverged */
+};
+
+__attribute__((format(printf, 2, 3))) static enum sim_replay_status
+error(struct sim_replay_result *res, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(res->error, sizeof(res->error), fmt, ap);
+	va_end(ap);
+	res->status = SIM_REPLAY_ERROR;
+	return SIM_REPLAY_ERROR;
+}
+
+/* ------------------------------------------------------------ checks */
+
+static bool placeable(uint64_t addr, size_t len)
+{
+	return !len || (addr >= SIM_FIRST_VALID && addr + len - 1 >= addr);
+}
+
+/*
+ * What the reader cannot know: which records this replay can run, and
+ * whether the memory they touch exists in the simulation. Checked for the
+ * whole trace before anything runs.
+ */
+static int check_replayable(const char *name, const struct sim_record *rec,
+			    struct sim_replay_result *res)
+{
+	const char *kind = sim_rec_kind_name(rec->kind);
+
+	switch (rec->kind) {
+	case SIM_REC_DMA:
+	case SIM_REC_PAGE_REQUEST:
+	case SIM_REC_FAULT_READ:
+	case SIM_REC_FAULT_WRITE:
+		error(res, "%s:%u: unsupported record kind '%s' at line %u: "
+			   "replay cannot execute device events yet",
+		      name, rec->line, kind, rec->line);
+		return -1;
+	case SIM_REC_OPEN:
+		if (rec->fd.kind == SIM_FD_VFIO_DEVICE) {
+			error(res, "%s:%u: unsupported record kind 'open' of a "
+				   "vfio-device at line %u: the model has no "
+				   "devices yet",
+			      name, rec->line, rec->line);
+			return -1;
+		}
+		return 0;
+	case SIM_REC_IOCTL:
+		if (rec->fd.kind != SIM_FD_IOMMUFD &&
+		    rec->fd.kind != SIM_FD_VFIO_CONTAINER) {
+			error(res, "%s:%u: unsupported record kind 'ioctl' on a "
+				   "%s file at line %u",
+			      name, rec->line, sim_fdkind_name(rec->fd.kind),
+			      rec->line);
+			return -1;
+		}
+		break;
+	default:
+		return 0;
+	}
+
+	if (!placeable(rec->arg, rec->in.len) ||
+	    !placeable(rec->arg, rec->out.len)) {
+		error(res, "%s:%u: the struct at arg 0x%" PRIx64 " is outside "
+			   "the simulated memory (the first page does not "
+			   "exist, ranges may not wrap)",
+		      name, rec->line, rec->arg);
+		return -1;
+	}
+	for (unsigned int i = 0; i < rec->n_in_bufs + rec->n_out_bufs; i++) {
+		const struct sim_tbuf *tb = i < rec->n_in_bufs ?
+			&rec->in_bufs[i] : &rec->out_bufs[i - rec->n_in_bufs];
+
+		if (!placeable(tb->addr, tb->img.len)) {
+			error(res, "%s:%u: buffer '%s' at 0x%" PRIx64 " is "
+				   "outside the simulated memory",
+			      name, rec->line, tb->desc->ptr, tb->addr);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static enum sim_replay_status validate(FILE *f, const char *name,
+				       struct sim_replay_result *res,
+				       struct sim_header *hdr)
+{
+	struct sim_reader *r = sim_reader_new(f, name);
+	struct sim_record rec;
+	struct sim_err err = { 0 };
+	int rc;
+
+	if (!r)
+		return error(res, "%s: out of memory", name);
+	sim_record_init(&rec);
+	rc = sim_reader_header(r, hdr, &err);
+	while (!rc && (rc = sim_reader_next(r, &rec, &err)) == 1)
+		rc = check_replayable(name, &rec, res) ? 2 : 0;
+	sim_record_clear(&rec);
+	sim_reader_free(r);
+	if (rc == 2)
+		return SIM_REPLAY_ERROR;
+	if (rc < 0)
+		return error(res, "%s", err.msg);
+	return SIM_REPLAY_AGREE;
+}
+
+/* ------------------------------------------------------- divergences */
+
+static void diverge(struct replay *rp, const struct sim_record *rec,
+		    const char *field, const char *expected, const char *got)
+{
+	struct sim_replay_result *res = rp->res;
+	char label[48];
+
+	sim_record_label(rec, label, sizeof(label));
+	rp->rec_diverged = true;
+	res->ndiv++;
+	if (rp->opts->log)
+		fprintf(rp->opts->log,
+			"%s:%u: seq %" PRIu64 " %s: %s: expected %s, got %s\n",
+			rp->name, rec->line, rec->seq, label, field, expected,
+			got);
+	if (res->nkept < SIM_REPLAY_KEEP) {
+		struct sim_divergence *d;
+
+		if (!res->divs) {
+			res->divs = calloc(SIM_REPLAY_KEEP, sizeof(*res->divs));
+			if (!res->divs)
+				return;
+		}
+		d = &res->divs[res->nkept++];
+		d->line = rec->line;
+		d->seq = rec->seq;
+		snprintf(d->record, sizeof(d->record), "%s", label);
+		snprintf(d->field, sizeof(d->field), "%s", field);
+		snprintf(d->expected, sizeof(d->expected), "%s", expected);
+		snprintf(d->got, sizeof(d->got), "%s", got);
+	}
+}
+
+static void fmt_result(char *buf, size_t len, int64_t ret, bool has_err,
+		       int err)
+{
+	const char *n = has_err ? sim_errno_name(err) : NULL;
+
+	if (ret != -1 || !has_err)
+		snprintf(buf, len, "%" PRId64, ret);
+	else if (n)
+		snprintf(buf, len, "-1 (%s)", n);
+	else
+		snprintf(buf, len, "-1 (errno %d)", err);
+}
+
+static void fmt_errno(char *buf, size_t len, int err)
+{
+	const char *n = sim_errno_name(err);
+
+	if (!err)
+		snprintf(buf, len, "no error");
+	else if (n)
+		snprintf(buf, len, "%s", n);
+	else
+		snprintf(buf, len, "errno %d", err);
+}
+
+/*
+ * ret and errno. @sign_only: compare success/failure only (open and dup
+ * return fd numbers, which the model does not have).
+ */
+static void compare_result(struct replay *rp, const struct sim_record *rec,
+			   int64_t got_ret, int got_err, bool sign_only)
+{
+	char e[64], g[64];
+	bool ret_ok = !rec->has_ret ||
+		      (sign_only ? (rec->ret < 0) == (got_ret < 0) :
+				   rec->ret == got_ret);
+
+	if (!ret_ok) {
+		fmt_result(e, sizeof(e), rec->ret, rec->has_errno, rec->err);
+		fmt_result(g, sizeof(g), got_ret, got_err != 0, got_err);
+		diverge(rp, rec, "ret", e, g);
+		return;
+	}
+	if (rec->has_errno && rec->err != got_err) {
+		fmt_errno(e, sizeof(e), rec->err);
+		fmt_errno(g, sizeof(g), got_err);
+		diverge(rp, rec, "errno", e, g);
+	}
+}
+
+static void fmt_bytes(char *buf, size_t len, const uint8_t *d,
+		      const struct sim_image *mask, size_t off, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t o = 0, i;
+
+	/* two digits per byte, "..." when the buffer runs out */
+	for (i = 0; i < n && o + 2 + 4 <= len; i++) {
+		bool known = !mask || sim_image_known(mask, off + i);
+
+		buf[o++] = known ? digits[d[i] >> 4] : '?';
+		buf[o++] = known ? digits[d[i] & 15] : '?';
+	}
+	if (i < n) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o] = 0;
+}
+
+static void fmt_field(char *buf, size_t len, const struct sim_field *f,
+		      const uint8_t *base)
+{
+	uint64_t v;
+
+	if (f->type == SIM_FT_BYTES) {
+		fmt_bytes(buf, len, base + f->offset, NULL, 0, f->size);
+		return;
+	}
+	sim_field_get(f, base, (size_t)f->offset + f->size, &v);
+	if (f->type == SIM_FT_SINT)
+		snprintf(buf, len, "%" PRId64, (int64_t)v);
+	else if (f->flags & SIM_FF_ADDR || v >= 0x10000)
+		snprintf(buf, len, "0x%" PRIx64, v);
+	else
+		snprintf(buf, len, "%" PRIu64, v);
+}
+
+/*
+ * Compare the expectation @exp with the bytes @got: per named field of
+ * @st where there is one (@stride > 0: an array of @st), per run of bytes
+ * elsewhere.
+ */
+static void compare_image(struct replay *rp, const struct sim_record *rec,
+			  const char *prefix, const struct sim_struct *st,
+			  size_t stride, const struct sim_image *exp,
+			  const uint8_t *got)
+{
+	uint8_t *done = calloc(exp->len + 1, 1);
+	size_t nelem = st ? (stride ? exp->len / stride : 1) : 0;
+	char field[128], e[160], g[160];
+
+	if (!done) {
+		diverge(rp, rec, prefix, "(comparison)", "out of memory");
+		return;
+	}
+	for (size_t el = 0; el < nelem; el++) {
+		size_t base = el * stride;
+
+		for (unsigned int i = 0; i < st->nfields; i++) {
+			const struct sim_field *f = &st->fields[i];
+			size_t off = base + f->offset;
+			bool differs = false, all = true;
+
+			if (off + f->size > exp->len)
+				continue;
+			for (uint32_t b = 0; b < f->size; b++) {
+				bool k = sim_image_known(exp, off + b);
+
+				all &= k;
+				differs |= k && exp->data[off + b] != got[off + b];
+			}
+			if (!differs)
+				continue;
+			memset(done + off, 1, f->size);
+			if (stride)
+				snprintf(field, sizeof(field), "%s[%zu].%s",
+					 prefix, el, f->name);
+			else
+				snprintf(field, sizeof(field), "%s.%s", prefix,
+					 f->name);
+			if (all) {
+				fmt_field(e, sizeof(e), f, exp->data + base);
+				fmt_field(g, sizeof(g), f, got + base);
+			} else {
+				fmt_bytes(e, sizeof(e), exp->data + off, exp,
+					  off, f->size);
+				fmt_bytes(g, sizeof(g), got + off, NULL, 0,
+					  f->size);
+			}
+			diverge(rp, rec, field, e, g);
+		}
+	}
+	for (size_t i = 0; i < exp->len;) {
+		size_t j = i;
+
+		while (j < exp->len && !done[j] && sim_image_known(exp, j) &&
+		       exp->data[j] != got[j])
+			j++;
+		if (j == i) {
+			i++;
+			continue;
+		}
+		snprintf(field, sizeof(field), "%s[+%zu]", prefix, i);
+		fmt_bytes(e, sizeof(e), exp->data + i, NULL, 0, j - i);
+		fmt_bytes(g, sizeof(g), got + i, NULL, 0, j - i);
+		diverge(rp, rec, field, e, g);
+		i = j;
+	}
+	free(done);
+}
+
+/* ------------------------------------------------------------- files */
+
+static struct rhandle *handle_get(struct replay *rp, uint64_t handle)
+{
+	for (size_t i = 0; i < rp->nh; i++)
+		if (rp->h[i].handle == handle)
+			return &rp->h[i];
+	return NULL;
+}
+
+static int lowest_free_fd(const struct replay *rp)
+{
+	for (int fd = FIRST_FD;; fd++) {
+		size_t i;
+
+		for (i = 0; i < rp->nh && rp->h[i].num != fd; i++)
+			;
+		if (i == rp->nh)
+			return fd;
+	}
+}
+
+static struct rhandle *handle_add(struct replay *rp, const struct sim_fdref *fd,
+				  struct rfile *file)
+{
+	struct rhandle *h;
+
+	if (rp->nh == rp->caph) {
+		size_t ncap = rp->caph ? 2 * rp->caph : 16;
+		struct rhandle *n = realloc(rp->h, ncap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		rp->h = n;
+		rp->caph = ncap;
+	}
+	h = &rp->h[rp->nh++];
+	h->handle = fd->handle;
+	h->kind = fd->kind;
+	h->num = lowest_free_fd(rp);
+	h->file = file;
+	if (file)
+		file->refs++;
+	return h;
+}
+
+static void file_put(struct rfile *file)
+{
+	if (file && !--file->refs) {
+		iommufd_ctx_close(file->ctx);
+		free(file);
+	}
+}
+
+static void handle_del(struct replay *rp, struct rhandle *h)
+{
+	file_put(h->file);
+	*h = rp->h[--rp->nh];
+}
+
+/* ------------------------------------------------------------ memory */
+
+static int mem_write(struct replay *rp, uint64_t addr,
+		     const struct sim_image *img)
+{
+	if (!img->present || !img->len)
+		return 0;
+	return rp->mem.ops->write(rp->mem.priv, addr, img->data, img->len);
+}
+
+/* @len bytes at @addr into a new buffer, or NULL */
+static uint8_t *mem_read(struct replay *rp, uint64_t addr, size_t len)
+{
+	uint8_t *b = malloc(len + 1);
+
+	if (b && len && rp->mem.ops->read(rp->mem.priv, b, addr, len)) {
+		free(b);
+		return NULL;
+	}
+	return b;
+}
+
+/* ----------------------------------------------------------- records */
+
+static void set_result(struct sim_record *rec, int64_t ret, int err)
+{
+	rec->has_ret = true;
+	rec->ret = ret;
+	rec->has_errno = err != 0;
+	rec->err = err;
+}
+
+static bool has_results(const struct sim_record *rec)
+{
+	return rec->has_ret || rec->has_errno || rec->out.present ||
+	       rec->n_out_bufs;
+}
+
+static int run_open(struct replay *rp, struct sim_record *rec)
+{
+	struct rfile *file = calloc(1, sizeof(*file));
+	struct rhandle *h;
+	int err = 0;
+
+	if (file)
+		file->ctx = iommufd_ctx_open(
+			&rp->env, rec->fd.kind == SIM_FD_VFIO_CONTAINER ?
+					  IOMMUFD_OPEN_VFIO_CONTAINER :
+					  0);
+	if (!file || !file->ctx) {
+		free(file);
+		file = NULL;
+		err = ENOMEM;
+	}
+	compare_result(rp, rec, err ? -1 : FIRST_FD, err, true);
+	if (err) {
+		set_result(rec, -1, err);
+		return 0;
+	}
+	h = handle_add(rp, &rec->fd, file);
+	if (!h) {
+		file_put(file);
+		return -1;
+	}
+	if (!rec->fd.has_num) {
+		rec->fd.has_num = true;
+		rec->fd.num = h->num;
+	}
+	set_result(rec, h->num, 0);
+	return 0;
+}
+
+static int run_dup(struct replay *rp, struct sim_record *rec)
+{
+	struct rhandle *old = handle_get(rp, rec->fd.handle), *h;
+
+	compare_result(rp, rec, FIRST_FD, 0, true);
+	h = handle_add(rp, &rec->new_fd, old ? old->file : NULL);
+	if (!h)
+		return -1;
+	if (!rec->new_fd.has_num) {
+		rec->new_fd.has_num = true;
+		rec->new_fd.num = h->num;
+	}
+	set_result(rec, h->num, 0);
+	return 0;
+}
+
+static int run_close(struct replay *rp, struct sim_record *rec)
+{
+	struct rhandle *h = handle_get(rp, rec->fd.handle);
+
+	if (h)
+		handle_del(rp, h);
+	compare_result(rp, rec, 0, 0, false);
+	set_result(rec, 0, 0);
+	return 0;
+}
+
+/* The output buffers to record when the trace had none */
+static int collect_out_bufs(struct replay *rp, struct sim_record *rec)
+{
+	const struct sim_struct *st = rec->ioc->st;
+
+	for (unsigned int i = 0; i < st->nbufs; i++) {
+		const struct sim_buf *b = &st->bufs[i];
+		struct sim_tbuf *tb;
+		uint64_t addr, len;
+
+		if (!(b->dir & SIM_BUF_OUT) ||
+		    !sim_buf_locate(st, b, rec->in.data, rec->in.len, &addr,
+				    &len) ||
+		    len > RECORD_BUF_MAX || !placeable(addr, len) ||
+		    rec->n_out_bufs == SIM_MAX_BUFS)
+			continue;
+		tb = &rec->out_bufs[rec->n_out_bufs];
+		tb->img.data = mem_read(rp, addr, len);
+		if (!tb->img.data)
+			return -1;
+		tb->desc = b;
+		tb->addr = addr;
+		tb->img.len = len;
+		tb->img.present = true;
+		rec->n_out_bufs++;
+	}
+	return 0;
+}
+
+static int run_ioctl(struct replay *rp, struct sim_record *rec)
+{
+	struct rhandle *h = handle_get(rp, rec->fd.handle);
+	const struct sim_struct *st = rec->ioc ? rec->ioc->st : NULL;
+	size_t out_len = rec->out.present ? rec->out.len : rec->in.len;
+	uint8_t *got = NULL;
+	long rc;
+	int err;
+
+	if (!h || !h->file)
+		return -1; /* validation lets neither through */
+	if (mem_write(rp, rec->arg, &rec->in))
+		return -1;
+	for (unsigned int i = 0; i < rec->n_in_bufs; i++)
+		if (mem_write(rp, rec->in_bufs[i].addr, &rec->in_bufs[i].img))
+			return -1;
+
+	rc = iommufd_ctx_ioctl(h->file->ctx, rec->cmd,
+			       rec->has_arg ? rec->arg : 0);
+	rp->res->ioctls++;
+	err = rc < 0 ? (int)-rc : 0;
+	compare_result(rp, rec, rc < 0 ? -1 : rc, err, false);
+
+	if (rec->in.present || rec->out.present) {
+		got = mem_read(rp, rec->arg, out_len);
+		if (!got)
+			return -1;
+	}
+	if (rec->out.present)
+		compare_image(rp, rec, "out", st, 0, &rec->out, got);
+	for (unsigned int i = 0; i < rec->n_out_bufs; i++) {
+		struct sim_tbuf *tb = &rec->out_bufs[i];
+		const struct sim_image *sel =
+			rec->out.present ? &rec->out : &rec->in;
+		const struct sim_struct *es = sim_buf_elem(
+			st, tb->desc, rec->in.data, rec->in.len, sel->data,
+			sel->len);
+		uint8_t *b = mem_read(rp, tb->addr, tb->img.len);
+		char prefix[96];
+
+		if (!b) {
+			free(got);
+			return -1;
+		}
+		if (es && tb->img.len % es->size)
+			es = NULL;
+		snprintf(prefix, sizeof(prefix), "out_buffers.%s",
+			 tb->desc->ptr);
+		compare_image(rp, rec, prefix, es, es ? es->size : 0, &tb->img,
+			      b);
+		/* what --record writes is what the model left there */
+		memcpy(tb->img.data, b, tb->img.len);
+		free(tb->img.known);
+		tb->img.known = NULL;
+		free(b);
+	}
+
+	/* the record becomes the model's: its results replace the trace's */
+	if (rp->opts->record) {
+		struct sim_tbuf bufs[SIM_MAX_BUFS];
+		unsigned int nbufs = rec->n_out_bufs;
+
+		memcpy(bufs, rec->out_bufs, sizeof(bufs));
+		rec->n_out_bufs = 0;
+		sim_record_clear_results(rec);
+		memcpy(rec->out_bufs, bufs, sizeof(bufs));
+		rec->n_out_bufs = nbufs;
+		if (got) {
+			rec->out.present = true;
+			rec->out.data = got;
+			rec->out.len = out_len;
+			got = NULL;
+		}
+		if (!nbufs && st && rec->in.present &&
+		    collect_out_bufs(rp, rec))
+			return -1;
+	}
+	set_result(rec, rc < 0 ? -1 : rc, err);
+	free(got);
+	return 0;
+}
+
+static void apply_env(struct iommufd_env *env, const struct sim_env *e)
+{
+	if (e->has_caps)
+		env->caps = e->caps;
+	if (e->has_rlimit)
+		env->rlimit_memlock = e->rlimit_memlock;
+}
+
+static int run_record(struct replay *rp, struct sim_record *rec)
+{
+	switch (rec->kind) {
+	case SIM_REC_OPEN:
+		return run_open(rp, rec);
+	case SIM_REC_CLOSE:
+		return run_close(rp, rec);
+	case SIM_REC_DUP:
+		return run_dup(rp, rec);
+	case SIM_REC_ENV:
+		apply_env(&rp->env, &rec->env);
+		return 0;
+	case SIM_REC_IOCTL:
+		return run_ioctl(rp, rec);
+	default:
+		return -1; /* validation lets none through */
+	}
+}
+
+static enum sim_replay_status execute(struct replay *rp, FILE *f,
+				      const struct sim_header *hdr)
+{
+	struct sim_replay_result *res = rp->res;
+	struct sim_reader *r = sim_reader_new(f, rp->name);
+	struct sim_header h2;
+	struct sim_record rec;
+	struct sim_err err = { 0 };
+	int rc;
+
+	if (!r)
+		return error(res, "%s: out of memory", rp->name);
+	sim_record_init(&rec);
+	if (rp->opts->record) {
+		struct sim_header out = *hdr;
+
+		snprintf(out.kernel, sizeof(out.kernel), "6.12");
+		snprintf(out.producer, sizeof(out.producer),
+			 "iommufd-sim %s replay", IOMMUFD_MODEL_VERSION);
+		if (sim_write_header(rp->opts->record, &out)) {
+			sim_reader_free(r);
+			return error(res, "--record: write failed: %s",
+				     strerror(errno));
+		}
+	}
+	rc = sim_reader_header(r, &h2, &err);
+	while (!rc && (rc = sim_reader_next(r, &rec, &err)) == 1) {
+		bool checked = has_results(&rec);
+
+		rp->rec_diverged = false;
+		if (run_record(rp, &rec)) {
+			sim_record_clear(&rec);
+			sim_reader_free(r);
+			return error(res, "%s:%u: replay failed: out of memory "
+					  "or simulated memory refused an access",
+				     rp->name, rec.line);
+		}
+		res->records++;
+		if (checked)
+			res->compared++;
+		else
+			res->unchecked++;
+		if (rp->opts->record && sim_write_record(rp->opts->record, &rec)) {
+			sim_record_clear(&rec);
+			sim_reader_free(r);
+			return error(res, "--record: write failed: %s",
+				     strerror(errno));
+		}
+		if (rp->rec_diverged && rp->opts->stop_at_first) {
+			res->stopped = true;
+			rc = 0;
+			break;
+		}
+		rc = 0;
+	}
+	sim_record_clear(&rec);
+	sim_reader_free(r);
+	if (rc < 0)
+		return error(res, "%s", err.msg);
+	return res->ndiv ? SIM_REPLAY_DIVERGED : SIM_REPLAY_AGREE;
+}
+
+enum sim_replay_status sim_replay_file(const char *path,
+				       const struct sim_replay_opts *opts,
+				       struct sim_replay_result *res)
+{
+	struct replay rp = { .name = path, .opts = opts, .res = res };
+	struct sim_header hdr;
+	FILE *f;
+
+	memset(res, 0, sizeof(*res));
+	f = fopen(path, "r");
+	if (!f)
+		return error(res, "%s: %s", path, strerror(errno));
+	if (validate(f, path, res, &hdr)) {
+		fclose(f);
+		return res->status;
+	}
+	if (opts->log && strncmp(hdr.kernel, "6.12", 4))
+		fprintf(opts->log,
+			"%s: note: recorded on kernel %s, the model is 6.12\n",
+			path, hdr.kernel);
+	if (fseek(f, 0, SEEK_SET)) {
+		fclose(f);
+		return error(res, "%s: cannot read it a second time: %s", path,
+			     strerror(errno));
+	}
+
+	rp.sim = iommufd_mem_sim_new();
+	if (!rp.sim) {
+		fclose(f);
+		return error(res, "%s: out of memory", path);
+	}
+	rp.mem = iommufd_mem_sim_provider(rp.sim);
+	rp.env.mem = rp.mem;
+	rp.env.acct = &rp.acct;
+	rp.env.caps = 0;
+	rp.env.rlimit_memlock = IOMMUFD_RLIM_INFINITY;
+	apply_env(&rp.env, &hdr.env);
+
+	res->status = execute(&rp, f, &hdr);
+
+	while (rp.nh)
+		handle_del(&rp, &rp.h[rp.nh - 1]);
+	free(rp.h);
+	iommufd_mem_sim_free(rp.sim);
+	fclose(f);
+	return res->status;
+}
+
+void sim_replay_result_free(struct sim_replay_result *res)
+{
+	free(res->divs);
+	res->divs = NULL;
+	res->nkept = 0;
+}
+
+int sim_replay_report_json(FILE *out, const char *path,
+			   const struct sim_replay_result *res)
+{
+	static const char *const results[] = {
+		[SIM_REPLAY_AGREE] = "agree",
+		[SIM_REPLAY_DIVERGED] = "diverged",
+		[SIM_REPLAY_ERROR] = "error",
+	};
+	json_t *o = json_pack("{s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:b}",
+			      "trace", path, "result", results[res->status],
+			      "exit", (int)res->status, "records",
+			      (json_int_t)res->records, "ioctls",
+			      (json_int_t)res->ioctls, "compared",
+			      (json_int_t)res->compared, "unchecked",
+			      (json_int_t)res->unchecked, "divergence_count",
+			      (json_int_t)res->ndiv, "stopped_early",
+			      res->stopped);
+	json_t *a = json_array();
+	int rc = -1;
+
+	if (!o || !a)
+		goto out;
+	for (size_t i = 0; i < res->nkept; i++) {
+		const struct sim_divergence *d = &res->divs[i];
+
+		if (json_array_append_new(
+			    a, json_pack("{s:i, s:I, s:s, s:s, s:s, s:s}",
+					 "line", (int)d->line, "seq",
+					 (json_int_t)d->seq, "record",
+					 d->record, "field", d->field,
+					 "expected", d->expected, "got",
+					 d->got)))
+			goto out;
+	}
+	if (json_object_set(o, "divergences", a) ||
+	    json_object_set_new(o, "error",
+				res->status == SIM_REPLAY_ERROR ?
+					json_string(res->error) :
+					json_null()))
+		goto out;
+	if (json_dumpf(o, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0 &&
+	    fputc('\n', out) != EOF)
+		rc = 0;
+out:
+	json_decref(a);
+	json_decref(o);
+	return rc;
+}
