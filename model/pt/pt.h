@@ -84,7 +84,9 @@ struct pt_mem {
 enum pt_unmap_style {
 	/*
 	 * AMD io-pgtable: remove leaf after leaf, each whole, and stop at the
-	 * first IOVA with no leaf, returning what was removed so far.
+	 * first IOVA whose walk ends at a non-present entry above level 0,
+	 * returning what was removed so far. A non-present level-0 entry in
+	 * an existing table counts as 4K removed (fetch_pte() returns it).
 	 */
 	PT_UNMAP_LEAVES,
 	/*

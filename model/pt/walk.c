@@ -484,9 +484,14 @@ static uint64_t unmap_leaves(struct pt_table *t, uint64_t iova, uint64_t size)
 		uint64_t sz;
 
 		find(t, iova, &f);
-		if (f.kind != FIND_LEAF)
+		/*
+		 * fetch_pte() checks presence above level 0 only: an empty
+		 * 4K slot in an existing table is "unmapped" and counted.
+		 */
+		if (f.kind == FIND_LEAF)
+			clear_leaf(t, &f);
+		else if (f.kind != FIND_HOLE || f.level != 0)
 			break;
-		clear_leaf(t, &f);
 		sz = 1ull << f.lg2;
 		iova = (iova & ~(sz - 1)) + sz;
 		done += sz;
