@@ -15,6 +15,7 @@ void iommufd_ioas_destroy(struct iommufd_object *obj)
 	/* ADD_RESERVED ranges have no owner and live as long as the IOAS */
 	iopt_remove_reserved_iova(&ioas->iopt, NULL);
 	iopt_destroy_table(&ioas->iopt);
+	free(ioas->hwpts);
 }
 
 struct iommufd_ioas *iommufd_ioas_alloc(struct iommufd_ctx *ictx, int *err)

@@ -111,6 +111,16 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 	IOCTL_OP(IOMMU_IOAS_UNMAP, iommufd_ioas_unmap, struct iommu_ioas_unmap,
 		 length),
 	IOCTL_OP(IOMMU_OPTION, iommufd_option, struct iommu_option, val64),
+	IOCTL_OP(IOMMU_GET_HW_INFO, iommufd_get_hw_info, struct iommu_hw_info,
+		 __reserved),
+	IOCTL_OP(IOMMU_HWPT_ALLOC, iommufd_hwpt_alloc, struct iommu_hwpt_alloc,
+		 __reserved),
+	IOCTL_OP(IOMMU_HWPT_GET_DIRTY_BITMAP, iommufd_hwpt_get_dirty_bitmap,
+		 struct iommu_hwpt_get_dirty_bitmap, data),
+	IOCTL_OP(IOMMU_HWPT_INVALIDATE, iommufd_hwpt_invalidate,
+		 struct iommu_hwpt_invalidate, __reserved),
+	IOCTL_OP(IOMMU_HWPT_SET_DIRTY_TRACKING, iommufd_hwpt_set_dirty_tracking,
+		 struct iommu_hwpt_set_dirty_tracking, __reserved),
 	IOCTL_OP(IOMMU_VFIO_IOAS, iommufd_vfio_ioas, struct iommu_vfio_ioas,
 		 __reserved),
 	/* Keeps the table 15 slots long, as in 6.12, until FAULT arrives */
@@ -269,13 +279,24 @@ struct iommufd_ctx *iommufd_ctx_open(const struct iommufd_env *env,
 	return ictx;
 }
 
+void iommufd_ctx_release(struct iommufd_ctx *ictx)
+{
+	iommufd_objects_destroy_all(ictx);
+	iommufd_objects_free(&ictx->objects);
+	free(ictx);
+}
+
+/*
+ * Bound devices hold the context (iommufd_ctx_get() in bind), so with any
+ * left the release waits for the last iommufd_dev_unbind().
+ */
 void iommufd_ctx_close(struct iommufd_ctx *ictx)
 {
 	if (!ictx)
 		return;
-	iommufd_objects_destroy_all(ictx);
-	iommufd_objects_free(&ictx->objects);
-	free(ictx);
+	ictx->closed = true;
+	if (!ictx->bound_devices)
+		iommufd_ctx_release(ictx);
 }
 
 int iommufd_ctx_check(const struct iommufd_ctx *ictx, char *why, size_t len)

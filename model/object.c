@@ -163,6 +163,15 @@ void iommufd_object_destroy(struct iommufd_object *obj)
 	case IOMMUFD_OBJ_IOAS:
 		iommufd_ioas_destroy(obj);
 		break;
+	case IOMMUFD_OBJ_DEVICE:
+		iommufd_device_destroy(obj);
+		break;
+	case IOMMUFD_OBJ_HWPT_PAGING:
+		iommufd_hwpt_paging_destroy(obj);
+		break;
+	case IOMMUFD_OBJ_HWPT_NESTED:
+		iommufd_hwpt_nested_destroy(obj);
+		break;
 	default:
 		break;
 	}

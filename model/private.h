@@ -23,6 +23,7 @@
 #include <iommufd/model.h>
 #include <iommufd/uapi.h>
 
+#include "iommu.h"
 #include "iopt/io_pagetable.h"
 
 #define container_of(ptr, type, member) \
@@ -63,12 +64,73 @@ struct iommufd_ctx {
 	struct iommufd_objects objects;
 	uint8_t account_mode; /* IOPT_PAGES_ACCOUNT_USER or _MM */
 	struct iommufd_ioas *vfio_ioas; /* compat IOAS, not a reference */
+	struct iommufd_group *groups;	/* groups with a bound device */
+	/*
+	 * A bound (non-selftest) device holds the context like the kernel's
+	 * iommufd_ctx_get() in bind: close only marks it and the last unbind
+	 * tears it down.
+	 */
+	uint32_t bound_devices;
+	bool closed;
 };
+
+struct iommufd_hwpt_paging;
 
 struct iommufd_ioas {
 	struct iommufd_object obj;
 	struct io_pagetable iopt;
+	/* HWPT_PAGINGs on this IOAS in creation order (ioas->hwpt_list) */
+	struct iommufd_hwpt_paging **hwpts;
+	uint32_t nhwpts, hwpts_cap;
 };
+
+/* The common part of HWPT_PAGING and HWPT_NESTED */
+struct iommufd_hw_pagetable {
+	struct iommufd_object obj;
+	struct iommu_domain *domain;
+	struct iommufd_fault *fault;
+};
+
+struct iommufd_hwpt_paging {
+	struct iommufd_hw_pagetable common;
+	struct iommufd_ioas *ioas;
+	bool auto_domain;
+	bool enforce_cache_coherency;
+	bool nest_parent;
+	bool msi_cookie;
+	bool in_list; /* on ioas->hwpts, i.e. added to the io_pagetable */
+};
+
+struct iommufd_hwpt_nested {
+	struct iommufd_hw_pagetable common;
+	struct iommufd_hwpt_paging *parent;
+};
+
+struct iommufd_device {
+	struct iommufd_object obj;
+	struct iommufd_ctx *ictx;
+	struct iommufd_dev *dev;
+	struct iommufd_group *igroup;
+	bool enforce_cache_coherency;
+};
+
+static inline struct iommufd_hwpt_paging *
+to_hwpt_paging(struct iommufd_hw_pagetable *hwpt)
+{
+	return container_of(hwpt, struct iommufd_hwpt_paging, common);
+}
+
+/* The paging HWPT behind @hwpt (its parent for a nested one) */
+static inline struct iommufd_hwpt_paging *
+find_hwpt_paging(struct iommufd_hw_pagetable *hwpt)
+{
+	if (hwpt->obj.type == IOMMUFD_OBJ_HWPT_PAGING)
+		return to_hwpt_paging(hwpt);
+	if (hwpt->obj.type == IOMMUFD_OBJ_HWPT_NESTED)
+		return container_of(hwpt, struct iommufd_hwpt_nested, common)
+			->parent;
+	return NULL;
+}
 
 /* object.c */
 struct iommufd_object *iommufd_object_alloc(struct iommufd_ctx *ictx,
@@ -131,6 +193,52 @@ int iommufd_ioas_unmap(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_option(struct iommufd_ucmd *ucmd);
 int iommufd_option_rlimit_mode(struct iommu_option *cmd,
 			       struct iommufd_ctx *ictx);
+
+struct iommufd_fault {
+	struct iommufd_object obj;
+};
+
+/* main.c: tear a context down (close, or the last unbind after close) */
+void iommufd_ctx_release(struct iommufd_ctx *ictx);
+
+/* dirty.c */
+int iopt_set_dirty_tracking(struct io_pagetable *iopt,
+			    struct iommu_domain *domain, bool enable);
+int iopt_read_and_clear_dirty_data(struct io_pagetable *iopt,
+				   struct iommufd_ctx *ictx,
+				   struct iommu_domain *domain,
+				   const struct iommu_hwpt_get_dirty_bitmap *cmd);
+
+/* device.c */
+void iommufd_device_destroy(struct iommufd_object *obj);
+int iommufd_device_attach(struct iommufd_device *idev, uint32_t *pt_id);
+int iommufd_device_replace(struct iommufd_device *idev, uint32_t *pt_id);
+void iommufd_device_detach(struct iommufd_device *idev);
+int iommufd_get_hw_info(struct iommufd_ucmd *ucmd);
+struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
+					   struct iommufd_dev *dev,
+					   uint32_t *id, int *err);
+void iommufd_device_unbind(struct iommufd_device *idev);
+int iommufd_hw_pagetable_attach(struct iommufd_hw_pagetable *hwpt,
+				struct iommufd_device *idev);
+struct iommufd_hw_pagetable *
+iommufd_hw_pagetable_detach(struct iommufd_device *idev);
+
+/* hw_pagetable.c */
+struct iommufd_hwpt_paging *
+iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
+			  struct iommufd_device *idev, uint32_t flags,
+			  bool immediate_attach,
+			  const struct iommu_user_data *user_data, int *err);
+void iommufd_hwpt_paging_destroy(struct iommufd_object *obj);
+void iommufd_hwpt_nested_destroy(struct iommufd_object *obj);
+/* Drop an attachment's reference; an unused auto HWPT is destroyed */
+void iommufd_hw_pagetable_put(struct iommufd_ctx *ictx,
+			      struct iommufd_hw_pagetable *hwpt);
+int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd);
+int iommufd_hwpt_set_dirty_tracking(struct iommufd_ucmd *ucmd);
+int iommufd_hwpt_get_dirty_bitmap(struct iommufd_ucmd *ucmd);
+int iommufd_hwpt_invalidate(struct iommufd_ucmd *ucmd);
 
 /* vfio_compat.c */
 int iommufd_vfio_ioas(struct iommufd_ucmd *ucmd);

@@ -138,6 +138,85 @@ static uint32_t *ptr_count_slot(struct ptr_count *m, const void *p)
 	return &m->count[i];
 }
 
+/*
+ * Every `users` count equals the table's reference plus the references
+ * the object graph says it has: HWPTs on an IOAS, devices attached to a
+ * HWPT, nested children on a parent, the binding and attachment of a
+ * device. A leak or a double put shows up here right after the call.
+ */
+static int check_users(const struct iommufd_ctx *ictx, char *why, size_t len)
+{
+	const struct iommufd_objects *objs = &ictx->objects;
+	const struct iommufd_group *g;
+	uint32_t *want, id, i;
+	int rc = 0;
+
+	want = calloc(objs->cap ? objs->cap : 1, sizeof(*want));
+	if (!want)
+		return fail(why, len, "checker out of memory");
+	for (id = 1; id < objs->cap; id++)
+		if (objs->slot[id])
+			want[id] = 1;
+	for (id = 1; id < objs->cap; id++) {
+		const struct iommufd_object *obj = objs->slot[id];
+
+		if (!obj)
+			continue;
+		if (obj->type == IOMMUFD_OBJ_HWPT_PAGING) {
+			const struct iommufd_hwpt_paging *hp = container_of(
+				obj, struct iommufd_hwpt_paging, common.obj);
+
+			want[hp->ioas->obj.id]++;
+			if (!hp->in_list) {
+				rc = fail(why, len, "HWPT %u not on its IOAS",
+					  id);
+				goto out;
+			}
+		} else if (obj->type == IOMMUFD_OBJ_HWPT_NESTED) {
+			const struct iommufd_hwpt_nested *hn = container_of(
+				obj, struct iommufd_hwpt_nested, common.obj);
+
+			want[hn->parent->common.obj.id]++;
+		} else if (obj->type == IOMMUFD_OBJ_DEVICE) {
+			const struct iommufd_device *idev =
+				container_of(obj, struct iommufd_device, obj);
+
+			want[id] += 1 + idev->dev->attached;
+		}
+		if (obj->type == IOMMUFD_OBJ_HWPT_PAGING ||
+		    obj->type == IOMMUFD_OBJ_HWPT_NESTED) {
+			const struct iommufd_hw_pagetable *hwpt = container_of(
+				obj, struct iommufd_hw_pagetable, obj);
+
+			if (hwpt->fault)
+				want[hwpt->fault->obj.id]++;
+		}
+	}
+	for (g = ictx->groups; g; g = g->next) {
+		if (!g->ndevices != !g->hwpt) {
+			rc = fail(why, len, "group %#x: %u devices on HWPT %p",
+				  g->group_id, g->ndevices, (void *)g->hwpt);
+			goto out;
+		}
+		for (i = 0; i < g->ndevices; i++)
+			want[g->hwpt->obj.id]++;
+	}
+	for (id = 1; id < objs->cap; id++) {
+		const struct iommufd_object *obj = objs->slot[id];
+
+		if (obj && obj->users != want[id]) {
+			rc = fail(why, len,
+				  "object %u (type %d) has %u users, the graph "
+				  "gives it %u",
+				  id, obj->type, obj->users, want[id]);
+			goto out;
+		}
+	}
+out:
+	free(want);
+	return rc;
+}
+
 int iommufd_check_ctx(const struct iommufd_ctx *ictx, char *why, size_t len)
 {
 	const struct iommufd_objects *objs = &ictx->objects;
@@ -165,14 +244,13 @@ int iommufd_check_ctx(const struct iommufd_ctx *ictx, char *why, size_t len)
 			const struct iommufd_ioas *ioas =
 				container_of(obj, struct iommufd_ioas, obj);
 
-			if (obj->users != 1)
-				FAIL("IOAS %u has %u users, nothing holds it",
-				     id, obj->users);
 			if (iopt_check(&ioas->iopt, why, len))
 				return -1;
 			nareas += ioas->iopt.area_itree.count;
 		}
 	}
+	if (check_users(ictx, why, len))
+		return -1;
 	if (count != objs->count)
 		FAIL("table counts %u objects, holds %u", objs->count, count);
 	for (id = 1; id < objs->lowest_free && id < objs->cap; id++)

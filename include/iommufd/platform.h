@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The simulated machine: IOMMU instances and the devices behind them.
+ *
+ * A platform is what the kernel finds at boot: IOMMUs with their
+ * capability registers and devices in IOMMU groups with their reserved
+ * regions. Contexts (iommufd_ctx) see a device only once it is bound to
+ * them, which is what VFIO_DEVICE_BIND_IOMMUFD does; attach, replace and
+ * detach are VFIO_DEVICE_ATTACH_IOMMUFD_PT / _DETACH_IOMMUFD_PT.
+ *
+ * A platform outlives every context that has devices bound from it, and a
+ * device is bound to at most one context at a time (the kernel's DMA
+ * ownership of an IOMMU group). Everything here is single threaded.
+ */
+#ifndef IOMMUFD_PLATFORM_H
+#define IOMMUFD_PLATFORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <iommufd/model.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum iommufd_iommu_kind {
+	/* The CONFIG_IOMMUFD_TEST mock driver (drivers/iommu/iommufd/selftest.c) */
+	IOMMUFD_IOMMU_MOCK,
+	IOMMUFD_IOMMU_INTEL_VTD,
+	IOMMUFD_IOMMU_AMD,
+};
+
+/*
+ * Register values the real drivers derive their behaviour from. Zero
+ * fields get the defaults documented at iommufd_platform_add_iommu().
+ */
+struct iommufd_iommu_desc {
+	enum iommufd_iommu_kind kind;
+	/* VT-d Capability and Extended Capability registers */
+	uint64_t vtd_cap, vtd_ecap;
+	/* VT-d: intel_iommu=sm_off (legacy mode: no PASID, no dirty tracking) */
+	bool vtd_legacy_mode;
+	/* AMD Extended Feature Register */
+	uint64_t amd_efr;
+};
+
+/* enum iommu_resv_type of include/linux/iommu.h */
+enum iommufd_resv_type {
+	IOMMUFD_RESV_DIRECT = 0,
+	IOMMUFD_RESV_DIRECT_RELAXABLE = 1,
+	IOMMUFD_RESV_RESERVED = 2,
+	IOMMUFD_RESV_MSI = 3,
+	IOMMUFD_RESV_SW_MSI = 4,
+};
+
+struct iommufd_resv_region {
+	uint64_t start, last; /* inclusive */
+	enum iommufd_resv_type type;
+};
+
+struct iommufd_dev_desc {
+	/*
+	 * Devices with the same non-zero group number share an IOMMU group
+	 * (and so must be attached to the same HWPT); 0 gives the device a
+	 * group of its own.
+	 */
+	uint32_t group;
+	/* Mock devices only: MOCK_FLAGS_DEVICE_* of the selftest uAPI */
+	uint32_t mock_flags;
+	/* PCI PASID capability: max PASIDs (0 = no PASID support) */
+	uint32_t max_pasids;
+	/*
+	 * Reserved regions on top of the ones the IOMMU kind always reports
+	 * (the x86 interrupt window for VT-d and AMD).
+	 */
+	const struct iommufd_resv_region *resv;
+	size_t nresv;
+	/* The platform cannot isolate this device's MSIs: bind gives EPERM */
+	bool msi_unisolated;
+};
+
+struct iommufd_platform;
+struct iommufd_iommu;
+struct iommufd_dev;
+
+struct iommufd_platform *iommufd_platform_new(void);
+/*
+ * Devices still bound are unbound first, as when their VFIO device files
+ * close; a context already closed is released by its last unbind.
+ */
+void iommufd_platform_free(struct iommufd_platform *p);
+
+/*
+ * Add an IOMMU. Defaults for zero registers: VT-d cap/ecap of a recent
+ * scalable-mode server part (4-level SAGAW, 2M/1G second-stage pages,
+ * nesting, dirty tracking); AMD EFR with host dirty support and GT.
+ * NULL with *err = -EINVAL for an unknown kind, -ENOMEM.
+ */
+struct iommufd_iommu *iommufd_platform_add_iommu(
+	struct iommufd_platform *p, const struct iommufd_iommu_desc *desc,
+	int *err);
+
+/*
+ * Add a device behind @iommu. -EINVAL for mock flags the selftest mock
+ * refuses, or a group number already used behind another IOMMU.
+ */
+struct iommufd_dev *iommufd_platform_add_dev(struct iommufd_platform *p,
+					     struct iommufd_iommu *iommu,
+					     const struct iommufd_dev_desc *desc,
+					     int *err);
+
+/*
+ * VFIO_DEVICE_BIND_IOMMUFD: bind @dev to @ctx and return its DEVICE id.
+ * 0 or -errno as iommufd_device_bind() gives it (EPERM for unisolated MSI
+ * or a group owned by another context, EBUSY if @dev is already bound).
+ */
+int iommufd_dev_bind(struct iommufd_ctx *ctx, struct iommufd_dev *dev,
+		     uint32_t *out_dev_id);
+/* Unbind (the VFIO device fd closing): detaches first if attached */
+void iommufd_dev_unbind(struct iommufd_dev *dev);
+/*
+ * VFIO_DEVICE_ATTACH_IOMMUFD_PT: attach to an IOAS or HWPT id, or replace
+ * the current attachment when already attached. *pt_id becomes the HWPT
+ * id (an automatic one for an IOAS). 0 or -errno.
+ */
+int iommufd_dev_attach(struct iommufd_dev *dev, uint32_t *pt_id);
+/* VFIO_DEVICE_DETACH_IOMMUFD_PT: -EINVAL when not bound or not attached */
+int iommufd_dev_detach(struct iommufd_dev *dev);
+
+/* The DEVICE id while bound, else 0 */
+uint32_t iommufd_dev_id(const struct iommufd_dev *dev);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The IOMMU driver layer under iommufd: what include/linux/iommu.h gives
+ * the kernel's iommufd (struct iommu_ops, iommu_domain, iommu groups).
+ *
+ * iommufd only ever talks to a driver through these ops, so a driver here
+ * (mock, VT-d, AMD) decides exactly what its kernel counterpart decides:
+ * which HWPT_ALLOC flags and data it takes, which devices may attach to a
+ * domain, what GET_HW_INFO reports, how dirty bits are read. The domain is
+ * also an iopt_domain, which is how the io_pagetable maps into it.
+ */
+#ifndef MODEL_IOMMU_H
+#define MODEL_IOMMU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <iommufd/platform.h>
+
+#include "iopt/io_pagetable.h"
+
+struct iommu_domain;
+struct iommufd_ctx;
+struct iommufd_device;
+struct iommufd_group;
+
+/* enum iommu_cap */
+enum iommu_cap {
+	IOMMU_CAP_CACHE_COHERENCY,
+	IOMMU_CAP_NOEXEC,
+	IOMMU_CAP_PRE_BOOT_PROTECTION,
+	IOMMU_CAP_ENFORCE_CACHE_COHERENCY,
+	IOMMU_CAP_DEFERRED_FLUSH,
+	IOMMU_CAP_DIRTY_TRACKING,
+};
+
+enum iommu_domain_type {
+	IOMMU_DOMAIN_PAGING,
+	IOMMU_DOMAIN_NESTED,
+};
+
+/* struct iommu_user_data: a HWPT_ALLOC data blob still in user memory */
+struct iommu_user_data {
+	uint32_t type;
+	uint64_t uptr;
+	uint32_t len;
+};
+
+/* struct iommu_user_data_array: HWPT_INVALIDATE's array of entries */
+struct iommu_user_data_array {
+	uint32_t type;
+	uint64_t uptr;
+	uint32_t entry_len;
+	uint32_t entry_num; /* in: entries given; out: entries handled */
+};
+
+/*
+ * Dirty bits go into a bitmap in user memory (struct iova_bitmap). The
+ * driver reports every dirty IOVA range it finds; the bitmap object turns
+ * that into bits relative to the requested IOVA.
+ */
+struct iova_bitmap;
+void iova_bitmap_set(struct iova_bitmap *bitmap, uint64_t iova,
+		     uint64_t length);
+
+#define IOMMU_DIRTY_NO_CLEAR (1u << 0)
+
+struct iommu_domain_ops {
+	void (*free)(struct iommu_domain *domain);
+	/*
+	 * Paging domains: @pgcount pages of @pgsize (one of pgsize_bitmap)
+	 * at @iova -> @paddr. *mapped grows by what was mapped, also on
+	 * failure; unmap returns bytes unmapped.
+	 */
+	int (*map_pages)(struct iommu_domain *domain, uint64_t iova,
+			 uint64_t paddr, uint64_t pgsize, uint64_t pgcount,
+			 int prot, uint64_t *mapped);
+	uint64_t (*unmap_pages)(struct iommu_domain *domain, uint64_t iova,
+				uint64_t pgsize, uint64_t pgcount);
+	/* EINVAL: this device cannot use this domain */
+	int (*attach_dev)(struct iommu_domain *domain, struct iommufd_dev *dev);
+	bool (*enforce_cache_coherency)(struct iommu_domain *domain);
+	/* dirty_ops; NULL when the domain was not allocated for tracking */
+	int (*set_dirty_tracking)(struct iommu_domain *domain, bool enable);
+	int (*read_and_clear_dirty)(struct iommu_domain *domain, uint64_t iova,
+				    uint64_t size, unsigned int flags,
+				    struct iova_bitmap *dirty);
+	/* nested domains */
+	int (*cache_invalidate_user)(struct iommu_domain *domain,
+				     struct iommufd_ctx *ictx,
+				     struct iommu_user_data_array *array);
+};
+
+struct iommu_domain {
+	struct iopt_domain iopt; /* map/unmap, page sizes, aperture */
+	enum iommu_domain_type type;
+	const struct iommu_domain_ops *ops;
+	const struct iommu_driver *owner;
+	struct iommufd_iommu *iommu; /* the instance that allocated it */
+	struct iommu_domain *parent; /* nested: the stage-2 domain */
+};
+
+/*
+ * Make @d a paging domain whose io_pagetable view splits runs into pages
+ * the way iommu_map() / iommu_unmap() do and hands them to map_pages /
+ * unmap_pages.
+ */
+void iommu_domain_init_paging(struct iommu_domain *d, uint64_t pgsize_bitmap,
+			      uint64_t aperture_start, uint64_t aperture_end);
+/* iommu_pgsize(): the page size for the next chunk and how many of them */
+uint64_t iommu_pgsize(uint64_t pgsize_bitmap, uint64_t iova, uint64_t paddr,
+		      uint64_t size, uint64_t *count);
+
+/*
+ * iommu_copy_struct_from_user(): EINVAL for another data type or a length
+ * outside [min_len, dst_len]; the bytes the user gave, zero-extended.
+ */
+int iommu_copy_struct_from_user(struct iommufd_ctx *ictx, void *dst,
+				size_t dst_len, size_t min_len,
+				uint32_t data_type,
+				const struct iommu_user_data *src);
+/* One entry of an invalidation array, by the same rules */
+int iommu_copy_struct_from_user_array(struct iommufd_ctx *ictx, void *dst,
+				      size_t dst_len, size_t min_len,
+				      uint32_t data_type,
+				      const struct iommu_user_data_array *src,
+				      uint32_t index);
+
+static inline bool iommu_domain_has_dirty_ops(const struct iommu_domain *d)
+{
+	return d->ops->set_dirty_tracking && d->ops->read_and_clear_dirty;
+}
+
+struct iommu_driver {
+	const char *name;
+	bool (*capable)(struct iommufd_dev *dev, enum iommu_cap cap);
+	/*
+	 * NULL means no hw_info callback: GET_HW_INFO reports type NONE.
+	 * Fills up to *len bytes of @data and sets *len and *type.
+	 */
+	int (*hw_info)(struct iommufd_dev *dev, void *data, uint32_t *len,
+		       uint32_t *type);
+	/* ops->domain_alloc_user; flags are HWPT_ALLOC flags */
+	struct iommu_domain *(*domain_alloc_user)(
+		struct iommufd_dev *dev, struct iommufd_ctx *ictx,
+		uint32_t flags, struct iommu_domain *parent,
+		const struct iommu_user_data *data, int *err);
+	/* Reserved regions the driver reports for every device */
+	size_t (*resv_regions)(struct iommufd_dev *dev,
+			       struct iommufd_resv_region *out, size_t max);
+	/* max PASID log2 for GET_HW_INFO */
+	uint8_t (*max_pasid_log2)(struct iommufd_dev *dev);
+};
+
+struct iommufd_iommu {
+	struct iommufd_platform *platform;
+	struct iommufd_iommu_desc desc;
+	const struct iommu_driver *driver;
+	struct iommufd_iommu *next;
+};
+
+struct iommufd_dev {
+	struct iommufd_platform *platform;
+	struct iommufd_iommu *iommu;
+	struct iommufd_dev_desc desc;
+	struct iommufd_resv_region *resv; /* copy of desc.resv */
+	uint32_t group_id;		  /* never 0 */
+	/* Binding: the context it is bound to and its DEVICE object */
+	struct iommufd_ctx *ictx;
+	struct iommufd_device *idev;
+	bool attached;
+	/* selftest mock devices created by IOMMU_TEST_CMD MOCK_DOMAIN */
+	bool selftest;
+	struct iommufd_dev *next;
+};
+
+struct iommufd_platform {
+	struct iommufd_iommu *iommus;
+	struct iommufd_dev *devs;
+	uint32_t next_group;
+};
+
+/* The per-context view of an IOMMU group (struct iommufd_group) */
+struct iommufd_group {
+	uint32_t group_id;
+	uint32_t refs;
+	struct iommufd_hw_pagetable *hwpt; /* attached HWPT, or NULL */
+	struct iommufd_device **devices;   /* attached, in attach order */
+	uint32_t ndevices, cap;
+	uint64_t sw_msi_start;	/* PHYS_ADDR_MAX when none */
+	struct iommufd_group *next;
+};
+
+static inline bool iommufd_dev_capable(struct iommufd_dev *dev,
+				       enum iommu_cap cap)
+{
+	return dev->iommu->driver->capable(dev, cap);
+}
+
+/* drivers */
+extern const struct iommu_driver iommu_mock_driver;
+
+#endif

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The simulated machine behind include/iommufd/platform.h, and the VFIO
+ * cdev entry points (bind, attach-or-replace, detach) that drive
+ * device.c the way drivers/vfio/iommufd.c does.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <iommufd/uapi_test.h>
+
+#include "private.h"
+
+static const struct iommu_driver *driver_for(enum iommufd_iommu_kind kind)
+{
+	switch (kind) {
+	case IOMMUFD_IOMMU_MOCK:
+		return &iommu_mock_driver;
+	default:
+		return NULL;
+	}
+}
+
+struct iommufd_platform *iommufd_platform_new(void)
+{
+	return calloc(1, sizeof(struct iommufd_platform));
+}
+
+void iommufd_platform_free(struct iommufd_platform *p)
+{
+	struct iommufd_dev *dev;
+
+	if (!p)
+		return;
+	/* the device fds close: unbinding may release closed contexts */
+	for (dev = p->devs; dev; dev = dev->next)
+		iommufd_dev_unbind(dev);
+	while (p->devs) {
+		dev = p->devs;
+
+		p->devs = dev->next;
+		free(dev->resv);
+		free(dev);
+	}
+	while (p->iommus) {
+		struct iommufd_iommu *iommu = p->iommus;
+
+		p->iommus = iommu->next;
+		free(iommu);
+	}
+	free(p);
+}
+
+struct iommufd_iommu *iommufd_platform_add_iommu(
+	struct iommufd_platform *p, const struct iommufd_iommu_desc *desc,
+	int *err)
+{
+	const struct iommu_driver *drv = driver_for(desc->kind);
+	struct iommufd_iommu *iommu;
+
+	if (!drv) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	iommu = calloc(1, sizeof(*iommu));
+	if (!iommu) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	iommu->platform = p;
+	iommu->desc = *desc;
+	iommu->driver = drv;
+	iommu->next = p->iommus;
+	p->iommus = iommu;
+	return iommu;
+}
+
+struct iommufd_dev *iommufd_platform_add_dev(struct iommufd_platform *p,
+					     struct iommufd_iommu *iommu,
+					     const struct iommufd_dev_desc *desc,
+					     int *err)
+{
+	struct iommufd_dev *dev, *d;
+	size_t i;
+
+	if (iommu->desc.kind == IOMMUFD_IOMMU_MOCK &&
+	    (desc->mock_flags &
+	     ~(MOCK_FLAGS_DEVICE_NO_DIRTY | MOCK_FLAGS_DEVICE_HUGE_IOVA))) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	for (i = 0; i < desc->nresv; i++) {
+		if (desc->resv[i].start > desc->resv[i].last ||
+		    desc->resv[i].type > IOMMUFD_RESV_SW_MSI) {
+			*err = -EINVAL;
+			return NULL;
+		}
+	}
+	/* a group lives behind one IOMMU */
+	for (d = p->devs; d && desc->group; d = d->next) {
+		if (d->group_id == desc->group && d->iommu != iommu) {
+			*err = -EINVAL;
+			return NULL;
+		}
+	}
+	dev = calloc(1, sizeof(*dev));
+	if (!dev) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	dev->platform = p;
+	dev->iommu = iommu;
+	dev->desc = *desc;
+	if (desc->nresv) {
+		dev->resv = malloc(desc->nresv * sizeof(*dev->resv));
+		if (!dev->resv) {
+			free(dev);
+			*err = -ENOMEM;
+			return NULL;
+		}
+		memcpy(dev->resv, desc->resv, desc->nresv * sizeof(*dev->resv));
+	}
+	dev->desc.resv = dev->resv;
+	/* explicit groups use their number; private ones count down */
+	dev->group_id = desc->group ? desc->group : 0x80000000u + p->next_group++;
+	dev->next = p->devs;
+	p->devs = dev;
+	return dev;
+}
+
+int iommufd_dev_bind(struct iommufd_ctx *ctx, struct iommufd_dev *dev,
+		     uint32_t *out_dev_id)
+{
+	int err = 0;
+
+	/* vfio_df_iommufd_bind(): one binding per device fd */
+	if (dev->ictx)
+		return -EBUSY;
+	if (!iommufd_device_bind(ctx, dev, out_dev_id, &err))
+		return err;
+	return 0;
+}
+
+/*
+ * The context of a bound device stays alive after the user's close; the
+ * last unbind is what finally releases it.
+ */
+void iommufd_dev_unbind(struct iommufd_dev *dev)
+{
+	struct iommufd_ctx *ictx = dev->ictx;
+
+	if (!ictx)
+		return;
+	if (dev->attached)
+		iommufd_device_detach(dev->idev);
+	iommufd_device_unbind(dev->idev);
+	if (!dev->selftest && !--ictx->bound_devices && ictx->closed)
+		iommufd_ctx_release(ictx);
+}
+
+int iommufd_dev_attach(struct iommufd_dev *dev, uint32_t *pt_id)
+{
+	if (!dev->idev)
+		return -EINVAL;
+	/* VFIO_DEVICE_ATTACH_IOMMUFD_PT replaces when already attached */
+	if (dev->attached)
+		return iommufd_device_replace(dev->idev, pt_id);
+	return iommufd_device_attach(dev->idev, pt_id);
+}
+
+int iommufd_dev_detach(struct iommufd_dev *dev)
+{
+	if (!dev->idev || !dev->attached)
+		return -EINVAL;
+	iommufd_device_detach(dev->idev);
+	return 0;
+}
+
+uint32_t iommufd_dev_id(const struct iommufd_dev *dev)
+{
+	return dev->idev ? dev->idev->obj.id : 0;
+}
