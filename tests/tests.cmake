@@ -12,3 +12,13 @@ target_link_libraries(test_sim_structs PRIVATE iommufd_sim_core)
 model_test(pt_walk LABELS unit)
 model_test(pt_vtd LABELS unit)
 model_test(device LABELS unit)
+model_test(sim_trace LABELS unit)
+target_link_libraries(test_sim_trace PRIVATE iommufd_sim_core)
+target_compile_definitions(test_sim_trace PRIVATE
+	SIM_EXAMPLES_DIR="${CMAKE_SOURCE_DIR}/examples/traces")
+add_test(NAME sim_cli_replay_example COMMAND iommufd-sim replay
+	${CMAKE_SOURCE_DIR}/examples/traces/ioas-session.jsonl)
+add_test(NAME sim_cli_help COMMAND iommufd-sim --help)
+set_tests_properties(sim_cli_help PROPERTIES
+	PASS_REGULAR_EXPRESSION "iommufd-sim replay TRACE")
+set_tests_properties(sim_cli_replay_example sim_cli_help PROPERTIES LABELS unit)
