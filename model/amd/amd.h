@@ -28,6 +28,8 @@
  *    P|R/W|US|A; no dirty tracking (D is preset).
  *  - struct amd_dte is the 256-bit device-table entry; amd_dte_set_v1 is
  *    what set_dte_entry() writes for a v1 domain.
+ *  - struct amd_domain is a v1 protection domain's table as an
+ *    iopt_domain (iommufd's domains are always v1).
  */
 #ifndef MODEL_AMD_AMD_H
 #define MODEL_AMD_AMD_H
@@ -35,6 +37,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "pt/domain.h"
 #include "pt/pt.h"
 #include "pt/x86.h"
 
@@ -128,5 +131,44 @@ void amd_dte_clear(struct amd_dte *dte);
 enum pt_fault amd_dte_translate(const struct amd_dte *dte, struct pt_mem mem,
 				uint64_t iova, enum pt_access access,
 				struct pt_xlate_result *res);
+
+/* ---- the driver's v1 paging domain */
+
+struct amd_domain {
+	struct pt_domain pt;
+	bool dirty_tracking;
+};
+
+/*
+ * A v1 domain in mode 3 with an empty table. @pgsize_bitmap: one of
+ * AMD_V1_PGSIZES (default), AMD_PGSIZES_4K (amd_iommu=nohugepages),
+ * AMD_V2_PGSIZES (amd_iommu=v2_pgsizes_only). @aperture_end:
+ * dma_max_address(), ~0 unless the system default table is v2. Mapping
+ * with neither read nor write is -EINVAL (after the core's alignment
+ * check). When the table grows, pt.table.on_grow is called: whoever owns
+ * DTEs pointing at it must rewrite them (amd_domain_set_dte).
+ */
+int amd_domain_init(struct amd_domain *d, struct pt_mem mem,
+		    uint64_t pgsize_bitmap, uint64_t aperture_end);
+void amd_domain_destroy(struct amd_domain *d);
+
+static inline struct amd_domain *to_amd_domain(struct iopt_domain *d)
+{
+	return (struct amd_domain *)((char *)to_pt_domain(d) -
+				     offsetof(struct amd_domain, pt));
+}
+
+/* set_dte_entry() for a device attached to @d */
+void amd_domain_set_dte(const struct amd_domain *d, struct amd_dte *dte,
+			uint16_t domid);
+
+/*
+ * amd_iommu_read_and_clear_dirty(): -EINVAL when tracking is off and the
+ * caller has a bitmap (@record); otherwise the walk, then 0.
+ */
+int amd_domain_read_and_clear_dirty(struct amd_domain *d, uint64_t iova,
+				    uint64_t size, unsigned int flags,
+				    bool record, pt_dirty_fn report,
+				    void *arg);
 
 #endif

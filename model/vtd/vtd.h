@@ -21,6 +21,9 @@
  *  - Both use the driver's unmap (PT_UNMAP_RANGE).
  *  - struct vtd_pasid_entry is the 512-bit scalable-mode PASID entry; the
  *    accessors touch exactly the bits pasid.h touches.
+ *  - struct vtd_domain is a dmar_domain's page table as an iopt_domain:
+ *    intel_iommu_map()'s checks (see vtd_domain_init), its page sizes and
+ *    aperture, and the dirty read-back's EINVAL.
  */
 #ifndef MODEL_VTD_VTD_H
 #define MODEL_VTD_VTD_H
@@ -28,6 +31,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "pt/domain.h"
 #include "pt/pt.h"
 #include "pt/x86.h"
 
@@ -152,5 +156,53 @@ enum pt_fault vtd_pasid_translate(const struct vtd_pasid_entry *pe,
 				  uint64_t iova, enum pt_access access,
 				  bool supervisor,
 				  struct pt_xlate_result *res);
+
+/* ---- the driver's paging domain */
+
+struct vtd_domain_cfg {
+	bool first_stage;	/* use_first_level */
+	unsigned int agaw;	/* 1, 2, 3: 3, 4, 5 levels */
+	unsigned int gaw;	/* min(agaw_to_width(agaw), MGAW) */
+	unsigned int superpage;	/* iommu_superpage: 0, 1 (2M), 2 (2M, 1G) */
+	bool nested_parent;	/* IOMMU_HWPT_ALLOC_NEST_PARENT */
+};
+
+struct vtd_domain {
+	struct pt_domain pt;
+	struct vtd_domain_cfg cfg;
+	bool set_pte_snp;	/* SNP in new second-stage leaves */
+	bool dirty_tracking;
+};
+
+/*
+ * A domain with an empty table. Page sizes 4K plus 2M/1G per @superpage;
+ * aperture [0, 2^gaw - 1], or [0, 2^(gaw-1) - 1] for a first stage (the
+ * top bit is the canonical sign). Mapping, in the kernel's order: the
+ * core's alignment check, then -EFAULT when the first chunk iommu_map()
+ * hands the driver ends beyond 2^gaw, then -EINVAL for a mapping with
+ * neither read nor write, then -EINVAL for a read-only mapping on a nest
+ * parent (errata 772415 / SPR17), then -EFAULT when a later chunk would
+ * end beyond 2^gaw (the kernel maps and unrolls the earlier ones).
+ * 0, -EINVAL (configuration) or -ENOMEM.
+ */
+int vtd_domain_init(struct vtd_domain *d, struct pt_mem mem,
+		    const struct vtd_domain_cfg *cfg);
+void vtd_domain_destroy(struct vtd_domain *d);
+
+static inline struct vtd_domain *to_vtd_domain(struct iopt_domain *d)
+{
+	return (struct vtd_domain *)((char *)to_pt_domain(d) -
+				     offsetof(struct vtd_domain, pt));
+}
+
+/*
+ * intel_iommu_read_and_clear_dirty(): -EINVAL when tracking is off and
+ * the caller has a bitmap (@record: iommufd passes none to clear stale
+ * bits after turning tracking off); otherwise the walk, then 0.
+ */
+int vtd_domain_read_and_clear_dirty(struct vtd_domain *d, uint64_t iova,
+				    uint64_t size, unsigned int flags,
+				    bool record, pt_dirty_fn report,
+				    void *arg);
 
 #endif
