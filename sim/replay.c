@@ -622,6 +622,9 @@ static int run_ioctl(struct replay *rp, struct sim_record *rec)
 	}
 	set_result(rec, rc < 0 ? -1 : rc, err);
 	free(got);
+	/* a file the request created (a fault queue): replay cannot run it */
+	if (rec->has_new_fd && !rc && !handle_add(rp, &rec->new_fd, NULL))
+		return -1;
 	return 0;
 }
 
