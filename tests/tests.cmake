@@ -24,3 +24,23 @@ model_test(pt_walk LABELS unit)
 model_test(pt_vtd LABELS unit)
 model_test(pt_amd LABELS unit)
 model_test(pt_domain LABELS unit)
+# exit statuses of the CLI: 1 divergence, 2 usage error or unreadable trace
+add_test(NAME sim_cli_exit_codes COMMAND sh -c "
+	set -u; sim=\"$1\"; ex=\"$2\"; t=\$(mktemp -d) || exit 9
+	sed 's/\"out_ioas_id\":2},\"hex\":\"0c0000000000000002000000\"/\"out_ioas_id\":7}/' \"\$ex\" > \$t/bad.jsonl
+	head -c 300 \"\$ex\" > \$t/cut.jsonl
+	\"\$sim\" replay \$t/bad.jsonl > \$t/out; r1=\$?
+	\"\$sim\" replay \$t/bad.jsonl --report=json > \$t/json; r1j=\$?
+	\"\$sim\" replay \$t/cut.jsonl 2> \$t/err; r2=\$?
+	\"\$sim\" replay 2>/dev/null; r3=\$?
+	\"\$sim\" replay \"\$ex\" --frob 2>/dev/null; r4=\$?
+	\"\$sim\" replay \"\$ex\" --record \$t/rec.jsonl > /dev/null; r5=\$?
+	\"\$sim\" replay \$t/rec.jsonl > /dev/null; r6=\$?
+	echo \"\$r1 \$r1j \$r2 \$r3 \$r4 \$r5 \$r6\"; cat \$t/out \$t/err
+	grep -q 'out.out_ioas_id: expected 7, got 2' \$t/out &&
+	grep -q '\"result\": \"diverged\"' \$t/json &&
+	grep -q 'cut.jsonl:2: truncated record' \$t/err &&
+	test \"\$r1 \$r1j \$r2 \$r3 \$r4 \$r5 \$r6\" = '1 1 2 2 2 0 0'; rc=\$?
+	rm -rf \$t; exit \$rc" sh $<TARGET_FILE:iommufd-sim>
+	${CMAKE_SOURCE_DIR}/examples/traces/ioas-session.jsonl)
+set_tests_properties(sim_cli_exit_codes PROPERTIES LABELS unit)
