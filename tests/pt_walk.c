@@ -686,6 +686,8 @@ struct diff_fmt {
 	/* whether a mapping with @prot can be read / written by the hardware */
 	bool (*readable)(int prot);
 	bool (*writable)(int prot);
+	/* D starts clear and only a DMA write sets it (not preset by the driver) */
+	bool hw_dirty;
 };
 
 static bool prot_r(int prot)
@@ -839,7 +841,7 @@ static void diff_map(struct diff *d, uint64_t seed, unsigned int step)
 }
 
 /* Regions that follow each other with no gap, from region @i */
-static uint64_t run_len(const struct diff *d, unsigned int i, bool holes,
+static uint64_t run_len(const struct diff *d, unsigned int i,
 			uint64_t *end_hint)
 {
 	uint64_t end = d->r[i].iova + d->r[i].len, total = d->r[i].len;
@@ -865,7 +867,7 @@ static void diff_unmap(struct diff *d, uint64_t seed, unsigned int step)
 	unsigned int i = (unsigned int)rnd_below(d->n);
 	uint64_t start = d->r[i].iova, end, len, got, want;
 
-	len = run_len(d, i, false, &end);
+	len = run_len(d, i, &end);
 	want = len;
 	/*
 	 * Past the run, into the hole after it: the leaves style stops
@@ -897,6 +899,49 @@ static void diff_unmap(struct diff *d, uint64_t seed, unsigned int step)
 	}
 }
 
+struct dirty_seen {
+	unsigned int n;
+	uint64_t iova, size;
+};
+
+static void seen_dirty(void *arg, uint64_t iova, uint64_t size)
+{
+	struct dirty_seen *ds = arg;
+
+	ds->n++;
+	ds->iova = iova;
+	ds->size = size;
+}
+
+/* A DMA write into a region is read back as exactly its leaf */
+static void diff_dirty(struct diff *d, uint64_t seed, unsigned int step)
+{
+	const struct region *r = &d->r[rnd_below(d->n)];
+	uint64_t iova = r->iova + (rnd_below(r->len) & ~7ull);
+	struct dirty_seen ds = { 0 };
+	unsigned int lg2 = 0;
+
+	if (!d->df->hw_dirty || !d->df->writable(r->prot))
+		return;
+	pt_read_and_clear_dirty(&tbl, r->iova, r->len, 0, NULL, NULL);
+	cr_assert_eq(xlate(&tbl, iova, PT_ACCESS_WRITE, PT_XLATE_SET_D, NULL),
+		     0);
+	cr_assert_eq(pt_lookup(&tbl, iova, NULL, NULL, &lg2), 0);
+	for (unsigned int pass = 0; pass < 3; pass++) {
+		ds.n = 0;
+		pt_read_and_clear_dirty(&tbl, r->iova, r->len,
+					pass ? 0 : PT_DIRTY_NO_CLEAR,
+					seen_dirty, &ds);
+		cr_assert_eq(ds.n, pass < 2,
+			     "%s seed %#" PRIx64 " step %u dirty pass %u: %u",
+			     d->df->fmt->name, seed, step, pass, ds.n);
+		if (pass < 2) {
+			cr_assert_eq(ds.iova, iova & ~((1ull << lg2) - 1));
+			cr_assert_eq(ds.size, 1ull << lg2);
+		}
+	}
+}
+
 static void diff_run(const struct diff_fmt *df, uint64_t seed,
 		     unsigned int steps)
 {
@@ -912,8 +957,12 @@ static void diff_run(const struct diff_fmt *df, uint64_t seed,
 					       (1ull << df->iova_bits) / d.span) *
 		 d.span;
 	for (step = 0; step < steps; step++) {
-		if (d.n && rnd_below(5) < 2)
+		unsigned int op = (unsigned int)rnd_below(10);
+
+		if (d.n && op < 4)
 			diff_unmap(&d, seed, step);
+		else if (d.n && op == 4)
+			diff_dirty(&d, seed, step);
 		else
 			diff_map(&d, seed, step);
 		if (step % 4 == 0)
@@ -935,17 +984,17 @@ static void diff_run(const struct diff_fmt *df, uint64_t seed,
 }
 
 static const struct diff_fmt diff_fmts[] = {
-	{ &toy_leaves, 1, 0x000ffffffffff000ull, 64, prot_r, prot_w },
-	{ &toy_range, 4, SZ_4K | SZ_2M | SZ_1G, 48, prot_r, prot_w },
+	{ &toy_leaves, 1, 0x000ffffffffff000ull, 64, prot_r, prot_w, true },
+	{ &toy_range, 4, SZ_4K | SZ_2M | SZ_1G, 48, prot_r, prot_w, true },
 	/* VT-d leaves are always readable: the driver sets R on every leaf */
-	{ &vtd_ss_format, 3, SZ_4K | SZ_2M | SZ_1G, 39, always, prot_w },
-	{ &vtd_ss_format, 5, SZ_4K | SZ_2M, 57, always, prot_w },
-	{ &vtd_fs_format, 4, SZ_4K | SZ_2M | SZ_1G, 47, always, prot_w },
+	{ &vtd_ss_format, 3, SZ_4K | SZ_2M | SZ_1G, 39, always, prot_w, true },
+	{ &vtd_ss_format, 5, SZ_4K | SZ_2M, 57, always, prot_w, true },
+	{ &vtd_fs_format, 4, SZ_4K | SZ_2M | SZ_1G, 47, always, prot_w, false },
 	/* AMD v1 leaves have IR only when readable; the table grows from 3 */
-	{ &amd_v1_format, 3, AMD_V1_PGSIZES, 64, prot_r, prot_w },
-	{ &amd_v1_format, 3, AMD_V2_PGSIZES, 52, prot_r, prot_w },
-	{ &amd_v2_format, 4, AMD_V2_PGSIZES, 47, always, prot_w },
-	{ &amd_v2_format, 5, AMD_V2_PGSIZES, 56, always, prot_w },
+	{ &amd_v1_format, 3, AMD_V1_PGSIZES, 64, prot_r, prot_w, true },
+	{ &amd_v1_format, 3, AMD_V2_PGSIZES, 52, prot_r, prot_w, true },
+	{ &amd_v2_format, 4, AMD_V2_PGSIZES, 47, always, prot_w, false },
+	{ &amd_v2_format, 5, AMD_V2_PGSIZES, 56, always, prot_w, false },
 };
 
 Test(pt_walk, differential)

@@ -215,6 +215,19 @@ uint64_t pt_iova_to_phys(const struct pt_table *t, uint64_t iova)
 
 /* ------------------------------------------------------------ tables */
 
+/*
+ * Whether software walks below this entry. A malformed entry is never
+ * followed: only a corrupted table has one, and its "next table" may be
+ * anything.
+ */
+static bool descends(const struct pt_format *fmt, uint64_t pte,
+		     unsigned int level)
+{
+	return level > 0 && fmt->present(pte) &&
+	       !(fmt->malformed && fmt->malformed(pte, level)) &&
+	       !fmt->is_leaf(pte, level);
+}
+
 static bool subtree_has_leaf(const struct pt_table *t, uint64_t table_pa,
 			     unsigned int level)
 {
@@ -230,9 +243,8 @@ static bool subtree_has_leaf(const struct pt_table *t, uint64_t table_pa,
 		pte = table[i];
 		if (!fmt->present(pte))
 			continue;
-		if (level == 0 || fmt->is_leaf(pte, level))
-			return true;
-		if (subtree_has_leaf(t, fmt->oa(pte, level), level - 1))
+		if (!descends(fmt, pte, level) ||
+		    subtree_has_leaf(t, fmt->oa(pte, level), level - 1))
 			return true;
 	}
 	return false;
@@ -251,7 +263,7 @@ static void free_subtree(struct pt_table *t, uint64_t table_pa,
 		if (!table)
 			return;
 		pte = table[i];
-		if (fmt->present(pte) && !fmt->is_leaf(pte, level))
+		if (descends(fmt, pte, level))
 			free_subtree(t, fmt->oa(pte, level), level - 1);
 	}
 	if (t->mem.ops->free_table)
@@ -272,7 +284,7 @@ static uint64_t count_subtree(const struct pt_table *t, uint64_t table_pa,
 		if (!table)
 			break;
 		pte = table[i];
-		if (fmt->present(pte) && !fmt->is_leaf(pte, level))
+		if (descends(fmt, pte, level))
 			n += count_subtree(t, fmt->oa(pte, level), level - 1);
 	}
 	return n;
@@ -384,7 +396,7 @@ static int map_one(struct pt_table *t, uint64_t iova, uint64_t pa,
 			table_pa = child;
 			continue;
 		}
-		if (fmt->is_leaf(pte, level))
+		if (!descends(fmt, pte, level))
 			return -EEXIST;
 		table_pa = fmt->oa(pte, level);
 	}
@@ -400,7 +412,7 @@ static int map_one(struct pt_table *t, uint64_t iova, uint64_t pa,
 		pte = table[first + i];
 		if (!fmt->present(pte))
 			continue;
-		if (target == 0 || fmt->is_leaf(pte, target) ||
+		if (!descends(fmt, pte, target) ||
 		    subtree_has_leaf(t, fmt->oa(pte, target), target - 1))
 			return -EEXIST;
 	}
@@ -520,7 +532,11 @@ static void clear_level(struct pt_table *t, uint64_t table_pa,
 		pte = table[i];
 		if (!fmt->present(pte))
 			continue;
-		if (level == 0 || fmt->is_leaf(pte, level)) {
+		if (fmt->malformed && fmt->malformed(pte, level)) {
+			table[i] = 0;
+			continue;
+		}
+		if (!descends(fmt, pte, level)) {
 			unsigned int lg2 = fmt->leaf_lg2(pte, level);
 			unsigned int count = 1u << (lg2 - shift);
 			unsigned int j, first = i & ~(count - 1);

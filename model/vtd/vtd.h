@@ -18,7 +18,10 @@
  *  - vtd_fs_format: first stage, x86 long mode, 4 or 5 levels. Leaves are
  *    P|US|A, plus R/W|D when writable, PS for 2M/1G; tables P|R/W|US|A. A/D
  *    being preset is why first-stage domains cannot track dirty pages.
- *  - Both use the driver's unmap (PT_UNMAP_RANGE).
+ *  - Both use the driver's unmap (PT_UNMAP_RANGE). Page sizes come from
+ *    the domain's bitmap, which is what hardware_largepage_caps() picks
+ *    with the same superpage level; a caller passing pt_map() a narrower
+ *    bitmap than the domain's gets smaller pages than the kernel would.
  *  - struct vtd_pasid_entry is the 512-bit scalable-mode PASID entry; the
  *    accessors touch exactly the bits pasid.h touches.
  *  - struct vtd_domain is a dmar_domain's page table as an iopt_domain:
