@@ -152,7 +152,7 @@ struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
 	/* The binding driver's reference, dropped by unbind */
 	idev->obj.users++;
 	if (!dev->selftest)
-		ictx->bound_devices++;
+		iommufd_ctx_get(ictx);
 	dev->ictx = ictx;
 	dev->idev = idev;
 	iommufd_object_finalize(ictx, &idev->obj);

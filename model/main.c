@@ -279,6 +279,17 @@ struct iommufd_ctx *iommufd_ctx_open(const struct iommufd_env *env,
 	return ictx;
 }
 
+void iommufd_ctx_get(struct iommufd_ctx *ictx)
+{
+	ictx->file_refs++;
+}
+
+void iommufd_ctx_put(struct iommufd_ctx *ictx)
+{
+	if (!--ictx->file_refs && ictx->closed)
+		iommufd_ctx_release(ictx);
+}
+
 void iommufd_ctx_release(struct iommufd_ctx *ictx)
 {
 	iommufd_objects_destroy_all(ictx);
@@ -295,7 +306,7 @@ void iommufd_ctx_close(struct iommufd_ctx *ictx)
 	if (!ictx)
 		return;
 	ictx->closed = true;
-	if (!ictx->bound_devices)
+	if (!ictx->file_refs)
 		iommufd_ctx_release(ictx);
 }
 

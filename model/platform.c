@@ -154,8 +154,8 @@ void iommufd_dev_unbind(struct iommufd_dev *dev)
 	if (dev->attached)
 		iommufd_device_detach(dev->idev);
 	iommufd_device_unbind(dev->idev);
-	if (!dev->selftest && !--ictx->bound_devices && ictx->closed)
-		iommufd_ctx_release(ictx);
+	if (!dev->selftest)
+		iommufd_ctx_put(ictx);
 }
 
 int iommufd_dev_attach(struct iommufd_dev *dev, uint32_t *pt_id)

@@ -66,11 +66,11 @@ struct iommufd_ctx {
 	struct iommufd_ioas *vfio_ioas; /* compat IOAS, not a reference */
 	struct iommufd_group *groups;	/* groups with a bound device */
 	/*
-	 * A bound (non-selftest) device holds the context like the kernel's
-	 * iommufd_ctx_get() in bind: close only marks it and the last unbind
-	 * tears it down.
+	 * References on the iommufd file from inside (iommufd_ctx_get()): a
+	 * bound non-selftest device, an access, an open fault fd. close only
+	 * marks the context and the last of these releases it.
 	 */
-	uint32_t bound_devices;
+	uint32_t file_refs;
 	bool closed;
 };
 
@@ -198,8 +198,11 @@ struct iommufd_fault {
 	struct iommufd_object obj;
 };
 
-/* main.c: tear a context down (close, or the last unbind after close) */
+/* main.c: tear a context down (close, or the last file_ref after close) */
 void iommufd_ctx_release(struct iommufd_ctx *ictx);
+/* iommufd_ctx_get()/put(): a reference on the iommufd file */
+void iommufd_ctx_get(struct iommufd_ctx *ictx);
+void iommufd_ctx_put(struct iommufd_ctx *ictx);
 
 /* dirty.c */
 int iopt_set_dirty_tracking(struct io_pagetable *iopt,
