@@ -26,34 +26,35 @@ void pt_phys_destroy(struct pt_phys *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static int grow(void **arr, uint64_t *cap, size_t elem, uint64_t need)
+/* Room for @need elements of @elem bytes: the (maybe moved) array or NULL */
+static void *grow(void *arr, uint64_t *cap, size_t elem, uint64_t need)
 {
 	uint64_t ncap = *cap ? *cap : 16;
 	void *n;
 
 	if (need <= *cap)
-		return 0;
+		return arr;
 	while (ncap < need)
 		ncap *= 2;
-	n = realloc(*arr, ncap * elem);
-	if (!n)
-		return -ENOMEM;
-	*arr = n;
-	*cap = ncap;
-	return 0;
+	n = realloc(arr, ncap * elem);
+	if (n)
+		*cap = ncap;
+	return n;
 }
 
 int pt_phys_alloc(struct pt_phys *p, uint64_t *pa)
 {
-	uint64_t slot;
+	uint64_t slot, *slots;
 	void *page;
 
 	if (p->limit && p->npages >= p->limit)
 		return -ENOMEM;
 	/* the free stack must be able to take this page back without failing */
-	if (grow((void **)&p->free_slots, &p->free_cap, sizeof(uint64_t),
-		 p->npages + 1))
+	slots = grow(p->free_slots, &p->free_cap, sizeof(uint64_t),
+		     p->npages + 1);
+	if (!slots)
 		return -ENOMEM;
+	p->free_slots = slots;
 	page = aligned_alloc(PT_GRANULE, PT_GRANULE);
 	if (!page)
 		return -ENOMEM;
@@ -61,11 +62,14 @@ int pt_phys_alloc(struct pt_phys *p, uint64_t *pa)
 	if (p->nfree) {
 		slot = p->free_slots[--p->nfree];
 	} else {
-		if (grow((void **)&p->pages, &p->slots_cap, sizeof(void *),
-			 p->nslots + 1)) {
+		void **pages = grow(p->pages, &p->slots_cap, sizeof(void *),
+				    p->nslots + 1);
+
+		if (!pages) {
 			free(page);
 			return -ENOMEM;
 		}
+		p->pages = pages;
 		slot = p->nslots++;
 	}
 	p->pages[slot] = page;

@@ -298,7 +298,7 @@ struct pt_xlate {
 
 struct pt_xlate_result {
 	uint64_t pa;
-	unsigned int lg2;	/* page size of the leaf used */
+	unsigned int lg2;	/* page size of the leaf used; 64: untranslated */
 	unsigned int level;	/* level where the walk ended */
 	enum pt_fault fault;
 };
