@@ -4,7 +4,7 @@
  *
  * Contract:
  *
- *  - Every supported format uses 4 KiB tables of 512 little 64-bit entries
+ *  - Every supported format uses 4 KiB tables of 512 little-endian 64-bit entries
  *    and 9 index bits per level. Levels are numbered from 0 at the bottom:
  *    an entry at level L spans 2^(12 + 9L) bytes of IOVA. (VT-d calls our
  *    level 0 "level 1"; the AMD driver's 0-based "code level" is ours.)
