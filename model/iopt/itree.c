@@ -145,7 +145,7 @@ count_le_cap(const uint64_t *a, unsigned int n, uint64_t key, unsigned int cap)
 		unsigned int probe = pos + (1u << sh);
 
 		/* probe - 1 < cap - 1: in bounds even past n */
-		pos = (probe <= n) & (a[probe - 1] <= key) ? probe : pos;
+		pos = ((probe <= n) & (a[probe - 1] <= key)) ? probe : pos;
 	}
 	return pos;
 }
