@@ -219,6 +219,9 @@ int iommufd_ioas_copy(struct iommufd_ucmd *ucmd)
 	uint64_t iova;
 	int rc;
 
+	/* test kernels take syzkaller's {nth area, offset} source IOVAs */
+	iommufd_test_syz_conv_iova_id(ucmd->ictx, cmd->src_ioas_id,
+				      &cmd->src_iova, &cmd->flags);
 	if (cmd->flags & ~MAP_FLAGS)
 		return -EOPNOTSUPP;
 	if (cmd->length >= IOPT_ULONG_MAX || cmd->src_iova >= IOPT_ULONG_MAX ||

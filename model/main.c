@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <iommufd/uapi_test.h>
+
 #include "private.h"
 
 #define IOMMUFD_CMD_BASE 0x80
@@ -37,6 +39,7 @@ union ucmd_buffer {
 	struct iommu_hwpt_get_dirty_bitmap get_dirty;
 	struct iommu_hwpt_invalidate invalidate;
 	struct iommu_fault_alloc fault_alloc;
+	struct iommu_test_cmd test;
 	uint8_t bytes[128];
 };
 
@@ -125,9 +128,13 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 		 __reserved),
 	/* Keeps the table 15 slots long, as in 6.12, until FAULT arrives */
 	[IOMMUFD_CMD_FAULT_QUEUE_ALLOC - IOMMUFD_CMD_BASE] = { 0 },
+	/* Only a CONFIG_IOMMUFD_TEST kernel's table reaches this far */
+	IOCTL_OP(IOMMU_TEST_CMD, iommufd_test, struct iommu_test_cmd, last),
 };
 
 #define NUM_OPS (sizeof(iommufd_ioctl_ops) / sizeof(iommufd_ioctl_ops[0]))
+/* Without the test command the table ends after the last real ioctl */
+#define NUM_OPS_NO_TEST (IOMMUFD_CMD_FAULT_QUEUE_ALLOC - IOMMUFD_CMD_BASE + 1)
 
 int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd, size_t len)
 {
@@ -223,7 +230,10 @@ static long dispatch(struct iommufd_ctx *ictx, unsigned int cmd, uint64_t arg)
 	unsigned int nr = IOMMUFD_IOC_NR(cmd);
 	int ret;
 
-	if (nr < IOMMUFD_CMD_BASE || nr - IOMMUFD_CMD_BASE >= NUM_OPS)
+	if (nr < IOMMUFD_CMD_BASE ||
+	    nr - IOMMUFD_CMD_BASE >= ((ictx->env->config & IOMMUFD_CONFIG_TEST) ?
+						NUM_OPS :
+						NUM_OPS_NO_TEST))
 		return iommufd_vfio_ioctl(ictx, cmd, arg);
 
 	if (iommufd_copy_from_user(ictx, &ucmd.user_size, arg,

@@ -166,6 +166,12 @@ void iommufd_object_destroy(struct iommufd_object *obj)
 	case IOMMUFD_OBJ_DEVICE:
 		iommufd_device_destroy(obj);
 		break;
+	case IOMMUFD_OBJ_ACCESS:
+		iommufd_access_destroy_object(obj);
+		break;
+	case IOMMUFD_OBJ_SELFTEST:
+		iommufd_selftest_destroy(obj);
+		break;
 	case IOMMUFD_OBJ_HWPT_PAGING:
 		iommufd_hwpt_paging_destroy(obj);
 		break;

@@ -128,6 +128,18 @@ struct iommufd_dev *iommufd_platform_add_dev(struct iommufd_platform *p,
 	return dev;
 }
 
+void iommufd_platform_remove_dev(struct iommufd_platform *p,
+				 struct iommufd_dev *dev)
+{
+	struct iommufd_dev **pp;
+
+	for (pp = &p->devs; *pp != dev; pp = &(*pp)->next)
+		;
+	*pp = dev->next;
+	free(dev->resv);
+	free(dev);
+}
+
 int iommufd_dev_bind(struct iommufd_ctx *ctx, struct iommufd_dev *dev,
 		     uint32_t *out_dev_id)
 {

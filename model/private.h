@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <iommufd/access.h>
 #include <iommufd/model.h>
 #include <iommufd/uapi.h>
 
@@ -72,6 +73,7 @@ struct iommufd_ctx {
 	 */
 	uint32_t file_refs;
 	bool closed;
+	struct staccess *staccesses; /* IOMMU_TEST_CMD access files */
 };
 
 struct iommufd_hwpt_paging;
@@ -104,6 +106,16 @@ struct iommufd_hwpt_paging {
 struct iommufd_hwpt_nested {
 	struct iommufd_hw_pagetable common;
 	struct iommufd_hwpt_paging *parent;
+};
+
+struct iommufd_access {
+	struct iommufd_object obj;
+	struct iommufd_ctx *ictx;
+	struct iommufd_ioas *ioas;	 /* where new pins go */
+	struct iommufd_ioas *ioas_unpin; /* where existing pins live */
+	struct iopt_access iopt;	 /* unmap notifier, alignment */
+	const struct iommufd_access_ops *ops;
+	void *data;
 };
 
 struct iommufd_device {
@@ -211,6 +223,19 @@ int iopt_read_and_clear_dirty_data(struct io_pagetable *iopt,
 				   struct iommufd_ctx *ictx,
 				   struct iommu_domain *domain,
 				   const struct iommu_hwpt_get_dirty_bitmap *cmd);
+
+/* selftest.c: IOMMU_TEST_CMD (IOMMUFD_CONFIG_TEST) */
+int iommufd_test(struct iommufd_ucmd *ucmd);
+void iommufd_selftest_destroy(struct iommufd_object *obj);
+void iommufd_test_syz_conv_iova_id(struct iommufd_ctx *ictx, uint32_t ioas_id,
+				   uint64_t *iova, uint32_t *flags);
+
+/* platform.c */
+void iommufd_platform_remove_dev(struct iommufd_platform *p,
+				 struct iommufd_dev *dev);
+
+/* access.c */
+void iommufd_access_destroy_object(struct iommufd_object *obj);
 
 /* device.c */
 void iommufd_device_destroy(struct iommufd_object *obj);

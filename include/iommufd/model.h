@@ -49,14 +49,48 @@ struct iommufd_acct {
  * calls (the kernel reads them at every call) and must keep it alive as
  * long as the context.
  */
+struct iommufd_platform;
+
+/*
+ * File descriptor numbers for the files the model creates besides the
+ * iommufd itself (IOMMU_TEST_CMD access fds, fault queue fds). A host that
+ * gives a program real descriptors (the preload library) reserves them
+ * here so the numbers the program sees are real; without these ops the
+ * model numbers its files itself, lowest free from 3, per context.
+ */
+struct iommufd_fd_ops {
+	int (*get_unused_fd)(void *priv); /* >= 0 or -errno (-EMFILE) */
+	void (*put_unused_fd)(void *priv, int fd);
+};
+
+/* How the simulated kernel was built */
+#define IOMMUFD_CONFIG_TEST (1u << 0) /* CONFIG_IOMMUFD_TEST: IOMMU_TEST_CMD */
+
 struct iommufd_env {
 	struct iommufd_mem mem;
 	struct iommufd_acct *acct;
 	uint32_t caps;
 	uint64_t rlimit_memlock; /* bytes, IOMMUFD_RLIM_INFINITY for none */
+	/*
+	 * The machine whose devices may be bound (platform.h). With
+	 * IOMMUFD_CONFIG_TEST the selftest's mock devices are created on it
+	 * too; NULL means no devices (MOCK_DOMAIN then fails with ENODEV).
+	 */
+	struct iommufd_platform *platform;
+	unsigned int config; /* IOMMUFD_CONFIG_* */
+	const struct iommufd_fd_ops *fd_ops; /* NULL: model-numbered files */
+	void *fd_priv;
 };
 
 struct iommufd_ctx;
+
+/*
+ * close() of a file the model created for this context (an
+ * IOMMU_TEST_CMD access fd): 0, or -EBADF when @fd is not one of them.
+ * Like the real files, these hold the context: one left open keeps it
+ * alive after iommufd_ctx_close().
+ */
+int iommufd_ctx_close_fd(struct iommufd_ctx *ctx, int fd);
 
 /* How the file was opened */
 #define IOMMUFD_OPEN_VFIO_CONTAINER (1u << 0) /* /dev/vfio/vfio: mm accounting */

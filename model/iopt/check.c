@@ -177,6 +177,13 @@ static int check_users(const struct iommufd_ctx *ictx, char *why, size_t len)
 				obj, struct iommufd_hwpt_nested, common.obj);
 
 			want[hn->parent->common.obj.id]++;
+		} else if (obj->type == IOMMUFD_OBJ_ACCESS) {
+			const struct iommufd_access *access =
+				container_of(obj, struct iommufd_access, obj);
+
+			want[id]++; /* the creating driver */
+			if (access->ioas)
+				want[access->ioas->obj.id]++;
 		} else if (obj->type == IOMMUFD_OBJ_DEVICE) {
 			const struct iommufd_device *idev =
 				container_of(obj, struct iommufd_device, obj);

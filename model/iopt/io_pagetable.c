@@ -1065,3 +1065,43 @@ void iopt_access_unpin(struct io_pagetable *iopt, uint64_t iova,
 		return;
 	access_unpin_range(iopt, iova, last_iova);
 }
+
+/*
+ * iommufd_access_rw(): copy through the user memory behind the IOVAs. The
+ * kernel goes through the pinned pages when there are any and through the
+ * mapping task's memory otherwise; both reach the same bytes, so the model
+ * always uses the pages' memory provider.
+ */
+int iopt_access_rw(struct io_pagetable *iopt, uint64_t iova, void *data,
+		   uint64_t length, bool write)
+{
+	struct iopt_area *area;
+	struct contig_iter c;
+	uint64_t last_iova = iova + length - 1;
+	char *p = data;
+	int rc = -EINVAL;
+
+	for_each_contig_area(&c, area, iopt, iova, last_iova) {
+		uint64_t last = min_u64(last_iova, area->last);
+		uint64_t bytes = last - c.cur_iova + 1;
+		struct iopt_pages *pages = area->pages;
+		const struct iommufd_mem *mem = &pages->source->mem;
+		uint64_t uva = pages->uptr + iopt_area_start_byte(area,
+								   c.cur_iova);
+
+		if (area->prevent_access)
+			return -EINVAL;
+		if (!(area->iommu_prot & (write ? IOMMU_WRITE : IOMMU_READ)))
+			return -EPERM;
+		if (write && !pages->writable)
+			return -EPERM;
+		rc = write ? mem->ops->write(mem->priv, uva, p, bytes) :
+			     mem->ops->read(mem->priv, p, uva, bytes);
+		if (rc)
+			return -EFAULT;
+		p += bytes;
+	}
+	if (!contig_done(&c))
+		rc = -ENOENT;
+	return rc;
+}

@@ -1,0 +1,735 @@
+// SPDX-License-Identifier: MIT
+/*
+ * IOMMU_TEST_CMD, as a kernel built with CONFIG_IOMMUFD_TEST answers it
+ * (drivers/iommu/iommufd/selftest.c): mock devices on the mock IOMMU,
+ * reserved ranges, checks of what a mock domain maps and of page pin
+ * counts, in-kernel accesses behind file descriptors, dirty marking and
+ * the nested domain's fake IOTLB.
+ *
+ * Mock devices live on the environment's platform for as long as their
+ * SELFTEST object; access "files" live in a per-context table until
+ * iommufd_ctx_close_fd().
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <iommufd/uapi_test.h>
+
+#include "private.h"
+#include "mock/mock.h"
+
+struct selftest_obj {
+	struct iommufd_object obj;
+	struct iommufd_dev *mock_dev;
+};
+
+struct staccess_item {
+	uint64_t iova, length;
+	uint32_t id;
+	struct staccess_item *next;
+};
+
+/* One CREATE_ACCESS file: an access and the ranges pinned through it */
+struct staccess {
+	int fd;
+	struct iommufd_ctx *ictx;
+	struct iommufd_access *access;
+	struct staccess_item *items; /* oldest first */
+	uint32_t next_id;
+	struct staccess *next;
+};
+
+/* ------------------------------------------------------------ mock devices */
+
+static struct iommufd_iommu *mock_iommu(struct iommufd_platform *p, int *err)
+{
+	struct iommufd_iommu_desc desc = { .kind = IOMMUFD_IOMMU_MOCK };
+	struct iommufd_iommu *iommu;
+
+	for (iommu = p->iommus; iommu; iommu = iommu->next)
+		if (iommu->desc.kind == IOMMUFD_IOMMU_MOCK)
+			return iommu;
+	return iommufd_platform_add_iommu(p, &desc, err);
+}
+
+static int test_mock_domain(struct iommufd_ucmd *ucmd,
+			    struct iommu_test_cmd *cmd)
+{
+	struct iommufd_ctx *ictx = ucmd->ictx;
+	struct iommufd_dev_desc desc = { 0 };
+	struct iommufd_platform *p = ictx->env->platform;
+	struct iommufd_device *idev;
+	struct selftest_obj *sobj;
+	struct iommufd_iommu *iommu;
+	uint32_t pt_id = cmd->id, idev_id;
+	int rc;
+
+	sobj = (struct selftest_obj *)iommufd_object_alloc(
+		ictx, sizeof(*sobj), IOMMUFD_OBJ_SELFTEST, &rc);
+	if (!sobj)
+		return rc;
+	if (!p) {
+		rc = -ENODEV;
+		goto out_sobj;
+	}
+	if (cmd->op == IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS)
+		desc.mock_flags = cmd->mock_domain_flags.dev_flags;
+	iommu = mock_iommu(p, &rc);
+	if (!iommu)
+		goto out_sobj;
+	sobj->mock_dev = iommufd_platform_add_dev(p, iommu, &desc, &rc);
+	if (!sobj->mock_dev)
+		goto out_sobj;
+	sobj->mock_dev->selftest = true;
+
+	idev = iommufd_device_bind(ictx, sobj->mock_dev, &idev_id, &rc);
+	if (!idev)
+		goto out_mdev;
+	rc = iommufd_device_attach(idev, &pt_id);
+	if (rc)
+		goto out_unbind;
+
+	cmd->mock_domain.out_hwpt_id = pt_id;
+	cmd->mock_domain.out_stdev_id = sobj->obj.id;
+	cmd->mock_domain.out_idev_id = idev_id;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc)
+		goto out_detach;
+	iommufd_object_finalize(ictx, &sobj->obj);
+	return 0;
+
+out_detach:
+	iommufd_device_detach(idev);
+out_unbind:
+	iommufd_device_unbind(idev);
+out_mdev:
+	iommufd_platform_remove_dev(p, sobj->mock_dev);
+	sobj->mock_dev = NULL;
+out_sobj:
+	iommufd_object_abort_and_destroy(ictx, &sobj->obj);
+	return rc;
+}
+
+void iommufd_selftest_destroy(struct iommufd_object *obj)
+{
+	struct selftest_obj *sobj = container_of(obj, struct selftest_obj, obj);
+	struct iommufd_dev *dev = sobj->mock_dev;
+
+	if (!dev)
+		return;
+	iommufd_device_detach(dev->idev);
+	iommufd_device_unbind(dev->idev);
+	iommufd_platform_remove_dev(dev->platform, dev);
+}
+
+static int test_mock_domain_replace(struct iommufd_ucmd *ucmd,
+				    struct iommu_test_cmd *cmd)
+{
+	struct iommufd_object *obj;
+	struct selftest_obj *sobj;
+	uint32_t pt_id = cmd->mock_domain_replace.pt_id;
+	int rc;
+
+	obj = iommufd_get_object(ucmd->ictx, cmd->id, IOMMUFD_OBJ_SELFTEST);
+	if (!obj)
+		return -ENOENT;
+	sobj = container_of(obj, struct selftest_obj, obj);
+	rc = iommufd_device_replace(sobj->mock_dev->idev, &pt_id);
+	if (rc)
+		return rc;
+	cmd->mock_domain_replace.pt_id = pt_id;
+	return iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+static int test_add_reserved(struct iommufd_ucmd *ucmd,
+			     struct iommu_test_cmd *cmd)
+{
+	uint64_t start = cmd->add_reserved.start, last;
+	struct iommufd_ioas *ioas;
+
+	if (!cmd->add_reserved.length)
+		return -EINVAL;
+	if (__builtin_add_overflow(start, cmd->add_reserved.length - 1, &last))
+		return -EOVERFLOW;
+	ioas = iommufd_get_ioas(ucmd->ictx, cmd->id);
+	if (!ioas)
+		return -ENOENT;
+	/* no owner: it lives as long as the IOAS */
+	return iopt_reserve_iova(&ioas->iopt, start, last, NULL);
+}
+
+/* get_md_pagetable(): ENOENT for no such HWPT, EINVAL for a non-mock one */
+static struct iommufd_hw_pagetable *md_pagetable(struct iommufd_ucmd *ucmd,
+						 uint32_t id, bool nested,
+						 int *err)
+{
+	struct iommufd_object *obj = iommufd_get_object(
+		ucmd->ictx, id,
+		nested ? IOMMUFD_OBJ_HWPT_NESTED : IOMMUFD_OBJ_HWPT_PAGING);
+	struct iommufd_hw_pagetable *hwpt;
+
+	if (!obj) {
+		*err = -ENOENT;
+		return NULL;
+	}
+	hwpt = container_of(obj, struct iommufd_hw_pagetable, obj);
+	if (nested ? !mock_domain_is_nested(hwpt->domain) :
+		     !mock_domain_is_paging(hwpt->domain)) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	return hwpt;
+}
+
+/* get_user_pages_fast() of one page: its PFN, without keeping the pin */
+static int user_pfn(struct iommufd_ctx *ictx, uint64_t uva, uint64_t *pfn)
+{
+	const struct iommufd_mem *mem = &ictx->env->mem;
+	int rc = mem->ops->pin(mem->priv, uva & ~(IOPT_PAGE_SIZE - 1), 1, false,
+			       pfn);
+
+	if (rc)
+		return rc;
+	mem->ops->unpin(mem->priv, pfn, 1);
+	return 0;
+}
+
+static int test_md_check_pa(struct iommufd_ucmd *ucmd,
+			    struct iommu_test_cmd *cmd)
+{
+	uint64_t iova = cmd->check_map.iova, length = cmd->check_map.length;
+	uint64_t uptr = cmd->check_map.uptr, end, pfn, pa;
+	struct iommufd_hw_pagetable *hwpt;
+	int rc;
+
+	if (iova % MOCK_IO_PAGE_SIZE || length % MOCK_IO_PAGE_SIZE ||
+	    uptr % MOCK_IO_PAGE_SIZE ||
+	    __builtin_add_overflow(uptr, length, &end))
+		return -EINVAL;
+	hwpt = md_pagetable(ucmd, cmd->id, false, &rc);
+	if (!hwpt)
+		return rc;
+	for (; length; length -= MOCK_IO_PAGE_SIZE) {
+		rc = user_pfn(ucmd->ictx, uptr, &pfn);
+		if (rc)
+			return rc;
+		if (!mock_domain_iova_to_phys(hwpt->domain, iova, &pa) ||
+		    pa != pfn * IOPT_PAGE_SIZE + uptr % IOPT_PAGE_SIZE)
+			return -EINVAL;
+		iova += MOCK_IO_PAGE_SIZE;
+		uptr += MOCK_IO_PAGE_SIZE;
+	}
+	return 0;
+}
+
+/*
+ * Pins this context holds on the page at @uva: one per pages object that
+ * has it pinned, whatever the number of domains and accesses using it
+ * (which is what page_ref_count / GUP_PIN_COUNTING_BIAS counts when
+ * nothing else in the process pins the page).
+ */
+static uint32_t context_pins(struct iommufd_ctx *ictx, uint64_t uva)
+{
+	struct iopt_pages **seen = NULL;
+	size_t nseen = 0, cap = 0, k;
+	uint32_t id, pins = 0;
+
+	for (id = 1; id < ictx->objects.cap; id++) {
+		struct iommufd_object *obj = ictx->objects.slot[id];
+		struct itree_iter it;
+		bool ok;
+
+		if (!obj || obj->type != IOMMUFD_OBJ_IOAS)
+			continue;
+		for (ok = itree_first(&container_of(obj, struct iommufd_ioas,
+						    obj)->iopt.area_itree,
+				      &it);
+		     ok; ok = itree_next(&it)) {
+			struct iopt_pages *pages =
+				((struct iopt_area *)it.item)->pages;
+
+			for (k = 0; k < nseen && seen[k] != pages; k++)
+				;
+			if (k < nseen)
+				continue;
+			if (nseen == cap) {
+				struct iopt_pages **grown;
+
+				cap = cap ? cap * 2 : 16;
+				grown = realloc(seen, cap * sizeof(*seen));
+				if (!grown)
+					break;
+				seen = grown;
+			}
+			seen[nseen++] = pages;
+			if (uva >= pages->uptr &&
+			    (uva - pages->uptr) / IOPT_PAGE_SIZE < pages->npages &&
+			    iopt_pages_users(pages, (uva - pages->uptr) /
+							    IOPT_PAGE_SIZE))
+				pins++;
+		}
+	}
+	free(seen);
+	return pins;
+}
+
+static int test_md_check_refs(struct iommufd_ucmd *ucmd,
+			      struct iommu_test_cmd *cmd)
+{
+	uint64_t length = cmd->check_refs.length, uptr = cmd->check_refs.uptr;
+	uint64_t end, pfn;
+	int rc;
+
+	if (length % IOPT_PAGE_SIZE || uptr % IOPT_PAGE_SIZE ||
+	    __builtin_add_overflow(uptr, length, &end))
+		return -EINVAL;
+	for (; length; length -= IOPT_PAGE_SIZE, uptr += IOPT_PAGE_SIZE) {
+		/* the page must exist, as get_user_pages_fast() checks */
+		rc = user_pfn(ucmd->ictx, uptr, &pfn);
+		if (rc)
+			return rc;
+		if (context_pins(ucmd->ictx, uptr) != cmd->check_refs.refs)
+			return -EIO;
+	}
+	return 0;
+}
+
+static int test_md_check_iotlb(struct iommufd_ucmd *ucmd,
+			       struct iommu_test_cmd *cmd)
+{
+	struct iommufd_hw_pagetable *hwpt;
+	int rc;
+
+	hwpt = md_pagetable(ucmd, cmd->id, true, &rc);
+	if (!hwpt)
+		return rc;
+	if (cmd->check_iotlb.id > MOCK_NESTED_DOMAIN_IOTLB_ID_MAX ||
+	    mock_nested_iotlb(hwpt->domain, cmd->check_iotlb.id) !=
+		    cmd->check_iotlb.iotlb)
+		return -EINVAL;
+	return 0;
+}
+
+static int test_dirty(struct iommufd_ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	uint64_t iova = cmd->dirty.iova, length = cmd->dirty.length;
+	uint64_t page_size = cmd->dirty.page_size, max, i, count = 0;
+	struct iommufd_hw_pagetable *hwpt;
+	uint8_t *bits;
+	int rc;
+
+	if (!page_size || !length || iova % page_size || length % page_size ||
+	    !cmd->dirty.uptr)
+		return -EINVAL;
+	max = length / page_size;
+	if (max > (16ull << 20) * 8)
+		return -EOVERFLOW;
+	hwpt = md_pagetable(ucmd, cmd->id, false, &rc);
+	if (!hwpt)
+		return rc;
+	if (!mock_domain_dirty_tracking(hwpt->domain))
+		return -EINVAL;
+	bits = calloc((max + 7) / 8, 1);
+	if (!bits)
+		return -ENOMEM;
+	if (iommufd_copy_from_user(ucmd->ictx, bits, cmd->dirty.uptr,
+				   (max + 7) / 8)) {
+		rc = -EFAULT;
+		goto out;
+	}
+	for (i = 0; i < max; i++) {
+		/* the kernel indexes by page_size, right only for 2 KiB */
+		if ((bits[i / 8] >> (i % 8)) & 1 &&
+		    mock_domain_mark_dirty(hwpt->domain,
+					   (iova + i * page_size) / page_size))
+			count++;
+	}
+	cmd->dirty.out_nr_dirty = count;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+out:
+	free(bits);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- accesses */
+
+static struct staccess *staccess_get(struct iommufd_ctx *ictx, uint32_t fd)
+{
+	struct staccess *s;
+
+	for (s = ictx->staccesses; s; s = s->next)
+		if ((uint32_t)s->fd == fd && s->access)
+			return s;
+	return NULL;
+}
+
+static void staccess_unmap(void *data, uint64_t iova, uint64_t length)
+{
+	struct staccess *s = data;
+	uint64_t last = iova + length - 1;
+	struct staccess_item **pp = &s->items, *item;
+
+	while ((item = *pp)) {
+		if (iova > item->iova + item->length - 1 || last < item->iova) {
+			pp = &item->next;
+			continue;
+		}
+		*pp = item->next;
+		iommufd_access_unpin_pages(s->access, item->iova, item->length);
+		free(item);
+	}
+}
+
+static const struct iommufd_access_ops staccess_ops_pin = {
+	.needs_pin_pages = true,
+	.unmap = staccess_unmap,
+};
+
+static const struct iommufd_access_ops staccess_ops = {
+	.unmap = staccess_unmap,
+};
+
+/* get_unused_fd_flags(): the host's number, or our own lowest free */
+static int get_unused_fd(struct iommufd_ctx *ictx)
+{
+	const struct iommufd_env *env = ictx->env;
+	struct staccess *s;
+	int fd;
+
+	if (env->fd_ops)
+		return env->fd_ops->get_unused_fd(env->fd_priv);
+	for (fd = 3;; fd++) {
+		for (s = ictx->staccesses; s && s->fd != fd; s = s->next)
+			;
+		if (!s)
+			return fd;
+	}
+}
+
+static void put_unused_fd(struct iommufd_ctx *ictx, int fd)
+{
+	if (ictx->env->fd_ops)
+		ictx->env->fd_ops->put_unused_fd(ictx->env->fd_priv, fd);
+}
+
+static void staccess_unlink(struct iommufd_ctx *ictx, struct staccess *s)
+{
+	struct staccess **pp;
+
+	for (pp = &ictx->staccesses; *pp != s; pp = &(*pp)->next)
+		;
+	*pp = s->next;
+}
+
+static int test_create_access(struct iommufd_ucmd *ucmd,
+			      struct iommu_test_cmd *cmd)
+{
+	struct iommufd_ctx *ictx = ucmd->ictx;
+	uint32_t flags = cmd->create_access.flags, id;
+	struct iommufd_access *access;
+	struct staccess *s;
+	int rc;
+
+	if (flags & ~MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES)
+		return -EOPNOTSUPP;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->ictx = ictx;
+	s->fd = get_unused_fd(ictx);
+	if (s->fd < 0) {
+		free(s);
+		return -ENOMEM;
+	}
+	/* listed (without an access, so invisible) to hold the number */
+	s->next = ictx->staccesses;
+	ictx->staccesses = s;
+
+	access = iommufd_access_create(
+		ictx,
+		(flags & MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES) ?
+			&staccess_ops_pin :
+			&staccess_ops,
+		s, &id, &rc);
+	if (!access)
+		goto out_put_fd;
+	rc = iommufd_access_attach(access, cmd->id);
+	if (rc)
+		goto out_destroy;
+	cmd->create_access.out_access_fd = s->fd;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc)
+		goto out_destroy;
+	s->access = access;
+	return 0;
+
+out_destroy:
+	iommufd_access_destroy(access);
+out_put_fd:
+	staccess_unlink(ictx, s);
+	put_unused_fd(ictx, s->fd);
+	free(s);
+	return rc;
+}
+
+static int test_access_item_destroy(struct iommufd_ucmd *ucmd,
+				    struct iommu_test_cmd *cmd)
+{
+	struct staccess *s = staccess_get(ucmd->ictx, cmd->id);
+	struct staccess_item **pp, *item;
+
+	if (!s)
+		return -EBADFD;
+	for (pp = &s->items; (item = *pp); pp = &item->next) {
+		if (item->id == cmd->destroy_access_pages.access_pages_id) {
+			*pp = item->next;
+			iommufd_access_unpin_pages(s->access, item->iova,
+						   item->length);
+			free(item);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* MOCK_FLAGS_ACCESS_SYZ: the IOVA is {u32 nth_area, u32 offset} */
+static uint64_t syz_conv_iova(struct io_pagetable *iopt, uint64_t iova)
+{
+	uint32_t nth = (uint32_t)iova, offset = (uint32_t)(iova >> 32);
+	struct itree_iter it;
+	bool ok;
+
+	for (ok = itree_first(&iopt->area_itree, &it); ok; ok = itree_next(&it))
+		if (!nth--)
+			return ((struct iopt_area *)it.item)->start + offset;
+	return 0;
+}
+
+void iommufd_test_syz_conv_iova_id(struct iommufd_ctx *ictx, uint32_t ioas_id,
+				   uint64_t *iova, uint32_t *flags)
+{
+	struct iommufd_ioas *ioas;
+
+	if (!(ictx->env->config & IOMMUFD_CONFIG_TEST) ||
+	    !(*flags & MOCK_FLAGS_ACCESS_SYZ))
+		return;
+	*flags &= ~(uint32_t)MOCK_FLAGS_ACCESS_SYZ;
+	ioas = iommufd_get_ioas(ictx, ioas_id);
+	if (ioas)
+		*iova = syz_conv_iova(&ioas->iopt, *iova);
+}
+
+static uint64_t staccess_syz_iova(struct staccess *s, uint64_t iova)
+{
+	if (!s->access->ioas)
+		return 0;
+	return syz_conv_iova(&s->access->ioas->iopt, iova);
+}
+
+static int test_access_pages(struct iommufd_ucmd *ucmd,
+			     struct iommu_test_cmd *cmd)
+{
+	uint64_t iova = cmd->access_pages.iova, length = cmd->access_pages.length;
+	uint64_t uptr = cmd->access_pages.uptr, npages, i, *pfns;
+	uint32_t flags = cmd->access_pages.flags;
+	struct staccess_item *item, **tail;
+	struct staccess *s;
+	int rc;
+
+	if (length > 16 * 1024 * 1024)
+		return -ENOMEM;
+	if (flags & ~(MOCK_FLAGS_ACCESS_WRITE | MOCK_FLAGS_ACCESS_SYZ))
+		return -EOPNOTSUPP;
+	s = staccess_get(ucmd->ictx, cmd->id);
+	if (!s)
+		return -EBADFD;
+	if (s->access->ops != &staccess_ops_pin)
+		return -EOPNOTSUPP;
+	if (flags & MOCK_FLAGS_ACCESS_SYZ)
+		iova = staccess_syz_iova(s, iova);
+
+	npages = ((iova + length + IOPT_PAGE_SIZE - 1) / IOPT_PAGE_SIZE) -
+		 iova / IOPT_PAGE_SIZE;
+	pfns = calloc(npages ? npages : 1, sizeof(*pfns));
+	if (!pfns)
+		return -ENOMEM;
+	rc = iommufd_access_pin_pages(s->access, iova, length, pfns,
+				      flags & MOCK_FLAGS_ACCESS_WRITE);
+	if (rc)
+		goto out_free;
+	if (uptr) {
+		/* the pinned pages must be the ones behind uptr */
+		uint64_t u = uptr - (iova % IOPT_PAGE_SIZE), pfn;
+
+		for (i = 0; i < npages; i++, u += IOPT_PAGE_SIZE) {
+			rc = user_pfn(ucmd->ictx, u, &pfn);
+			if (rc)
+				goto out_unaccess;
+			if (pfn != pfns[i]) {
+				rc = -EBADE;
+				goto out_unaccess;
+			}
+		}
+	}
+	item = calloc(1, sizeof(*item));
+	if (!item) {
+		rc = -ENOMEM;
+		goto out_unaccess;
+	}
+	item->iova = iova;
+	item->length = length;
+	item->id = s->next_id++;
+	for (tail = &s->items; *tail; tail = &(*tail)->next)
+		;
+	*tail = item;
+	cmd->access_pages.out_access_pages_id = item->id;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc) {
+		*tail = NULL;
+		free(item);
+		goto out_unaccess;
+	}
+	free(pfns);
+	return 0;
+
+out_unaccess:
+	iommufd_access_unpin_pages(s->access, iova, length);
+out_free:
+	free(pfns);
+	return rc;
+}
+
+static int test_access_rw(struct iommufd_ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	uint64_t iova = cmd->access_rw.iova, length = cmd->access_rw.length;
+	uint32_t flags = cmd->access_rw.flags;
+	struct staccess *s;
+	void *tmp;
+	int rc;
+
+	if (length > 16 * 1024 * 1024)
+		return -ENOMEM;
+	if (flags & ~(MOCK_ACCESS_RW_WRITE | MOCK_ACCESS_RW_SLOW_PATH |
+		      MOCK_FLAGS_ACCESS_SYZ))
+		return -EOPNOTSUPP;
+	s = staccess_get(ucmd->ictx, cmd->id);
+	if (!s)
+		return -EBADFD;
+	tmp = calloc(length ? length : 1, 1);
+	if (!tmp)
+		return -ENOMEM;
+	if ((flags & MOCK_ACCESS_RW_WRITE) &&
+	    iommufd_copy_from_user(ucmd->ictx, tmp, cmd->access_rw.uptr,
+				   length)) {
+		rc = -EFAULT;
+		goto out;
+	}
+	if (flags & MOCK_FLAGS_ACCESS_SYZ)
+		iova = staccess_syz_iova(s, iova);
+	rc = iommufd_access_rw(s->access, iova, tmp, length,
+			       flags & MOCK_ACCESS_RW_WRITE);
+	if (rc)
+		goto out;
+	if (!(flags & MOCK_ACCESS_RW_WRITE) &&
+	    iommufd_copy_to_user(ucmd->ictx, cmd->access_rw.uptr, tmp, length))
+		rc = -EFAULT;
+out:
+	free(tmp);
+	return rc;
+}
+
+static int test_access_replace_ioas(struct iommufd_ucmd *ucmd,
+				    struct iommu_test_cmd *cmd)
+{
+	struct staccess *s = staccess_get(ucmd->ictx, cmd->id);
+
+	if (!s)
+		return -EBADFD;
+	return iommufd_access_replace(s->access,
+				      cmd->access_replace_ioas.ioas_id);
+}
+
+/* The access file's release: unpin everything, destroy the access */
+static void staccess_release(struct iommufd_ctx *ictx, struct staccess *s)
+{
+	staccess_unlink(ictx, s);
+	put_unused_fd(ictx, s->fd);
+	staccess_unmap(s, 0, UINT64_MAX);
+	iommufd_access_destroy(s->access);
+	free(s);
+}
+
+int iommufd_ctx_close_fd(struct iommufd_ctx *ictx, int fd)
+{
+	struct staccess *s;
+
+	if (fd < 0)
+		return -EBADF;
+	s = staccess_get(ictx, (uint32_t)fd);
+	if (!s)
+		return -EBADF;
+	staccess_release(ictx, s);
+	return 0;
+}
+
+static int test_trigger_iopf(struct iommufd_ucmd *ucmd,
+			     struct iommu_test_cmd *cmd)
+{
+	struct iommufd_object *obj = iommufd_get_object(
+		ucmd->ictx, cmd->trigger_iopf.dev_id, IOMMUFD_OBJ_DEVICE);
+	struct iommufd_device *idev;
+
+	if (!obj)
+		return -ENOENT;
+	idev = container_of(obj, struct iommufd_device, obj);
+	if (!idev->dev->selftest)
+		return -EINVAL;
+	/*
+	 * A fault on a HWPT without a fault object is answered by the core
+	 * and never seen by userspace; the ioctl succeeds either way.
+	 */
+	return 0;
+}
+
+int iommufd_test(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_test_cmd *cmd = ucmd->cmd;
+
+	switch (cmd->op) {
+	case IOMMU_TEST_OP_ADD_RESERVED:
+		return test_add_reserved(ucmd, cmd);
+	case IOMMU_TEST_OP_MOCK_DOMAIN:
+	case IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS:
+		return test_mock_domain(ucmd, cmd);
+	case IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE:
+		return test_mock_domain_replace(ucmd, cmd);
+	case IOMMU_TEST_OP_MD_CHECK_MAP:
+		return test_md_check_pa(ucmd, cmd);
+	case IOMMU_TEST_OP_MD_CHECK_REFS:
+		return test_md_check_refs(ucmd, cmd);
+	case IOMMU_TEST_OP_MD_CHECK_IOTLB:
+		return test_md_check_iotlb(ucmd, cmd);
+	case IOMMU_TEST_OP_CREATE_ACCESS:
+		return test_create_access(ucmd, cmd);
+	case IOMMU_TEST_OP_ACCESS_REPLACE_IOAS:
+		return test_access_replace_ioas(ucmd, cmd);
+	case IOMMU_TEST_OP_ACCESS_PAGES:
+		return test_access_pages(ucmd, cmd);
+	case IOMMU_TEST_OP_ACCESS_RW:
+		return test_access_rw(ucmd, cmd);
+	case IOMMU_TEST_OP_DESTROY_ACCESS_PAGES:
+		return test_access_item_destroy(ucmd, cmd);
+	case IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT:
+		/* sizes pin batches only, which no result depends on */
+		if (cmd->memory_limit.limit <
+		    sizeof(unsigned long) + sizeof(uint32_t))
+			return -EINVAL;
+		return 0;
+	case IOMMU_TEST_OP_DIRTY:
+		return test_dirty(ucmd, cmd);
+	case IOMMU_TEST_OP_TRIGGER_IOPF:
+		return test_trigger_iopf(ucmd, cmd);
+	default:
+		return -EOPNOTSUPP;
+	}
+}

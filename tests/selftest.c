@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: MIT
+/*
+ * IOMMU_TEST_CMD as a CONFIG_IOMMUFD_TEST kernel answers it: mock
+ * domains and their IDs, map and pin-count checks, access fds, dirty
+ * marking, the fake IOTLB, and the command's absence without the config.
+ */
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include <iommufd/platform.h>
+#include <iommufd/uapi_test.h>
+
+#include "harness.h"
+
+struct fixture {
+	struct harness h;
+	struct iommufd_platform *p;
+	char *buf;
+	size_t buflen;
+};
+
+static void setup(struct fixture *f, unsigned int config)
+{
+	memset(f, 0, sizeof(*f));
+	f->p = iommufd_platform_new();
+	cr_assert_not_null(f->p);
+	f->h.env.mem = iommufd_mem_self();
+	f->h.env.acct = &f->h.acct;
+	f->h.env.caps = IOMMUFD_CAP_IPC_LOCK;
+	f->h.env.rlimit_memlock = IOMMUFD_RLIM_INFINITY;
+	f->h.env.platform = f->p;
+	f->h.env.config = config;
+	f->h.ctx = iommufd_ctx_open(&f->h.env, 0);
+	cr_assert_not_null(f->h.ctx);
+	f->buflen = 8 << 20;
+	f->buf = mmap(NULL, f->buflen, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_neq(f->buf, MAP_FAILED);
+	memset(f->buf, 0, f->buflen);
+}
+
+static void teardown(struct fixture *f)
+{
+	harness_close(&f->h);
+	iommufd_platform_free(f->p);
+	munmap(f->buf, f->buflen);
+}
+
+static long test_cmd(struct fixture *f, struct iommu_test_cmd *cmd)
+{
+	cmd->size = sizeof(*cmd);
+	return h_ioctl(&f->h, IOMMU_TEST_CMD, cmd);
+}
+
+static void mock_domain(struct fixture *f, uint32_t pt, uint32_t flags,
+			uint32_t *stdev, uint32_t *hwpt, uint32_t *idev)
+{
+	struct iommu_test_cmd cmd = {
+		.op = flags ? IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS :
+			      IOMMU_TEST_OP_MOCK_DOMAIN,
+		.id = pt,
+		.mock_domain_flags.dev_flags = flags,
+	};
+
+	cr_assert_eq(test_cmd(f, &cmd), 0);
+	*stdev = cmd.mock_domain.out_stdev_id;
+	*hwpt = cmd.mock_domain.out_hwpt_id;
+	*idev = cmd.mock_domain.out_idev_id;
+}
+
+Test(selftest, absent_without_the_config)
+{
+	struct fixture f;
+	struct iommu_test_cmd cmd = { .op = IOMMU_TEST_OP_MOCK_DOMAIN };
+
+	setup(&f, 0);
+	cr_assert_eq(test_cmd(&f, &cmd), -ENOTTY);
+	teardown(&f);
+}
+
+Test(selftest, mock_domain_ids_and_sharing)
+{
+	struct fixture f;
+	uint32_t ioas, stdev, hwpt, idev, stdev2, hwpt2, idev2;
+	struct iommu_test_cmd cmd = { 0 };
+
+	setup(&f, IOMMUFD_CONFIG_TEST);
+	ioas = h_ioas_alloc(&f.h);
+	mock_domain(&f, ioas, 0, &stdev, &hwpt, &idev);
+	cr_assert_eq(ioas, 1);
+	cr_assert_eq(stdev, 2);
+	cr_assert_eq(idev, 3);
+	cr_assert_eq(hwpt, 4);
+	mock_domain(&f, ioas, 0, &stdev2, &hwpt2, &idev2);
+	cr_assert_eq(stdev2, 5);
+	cr_assert_eq(idev2, 6);
+	cr_assert_eq(hwpt2, 4, "a second mock device reuses the auto HWPT");
+	/* a DEVICE cannot be destroyed, its stdev can */
+	cr_assert_eq(h_destroy(&f.h, idev), -EBUSY);
+	cr_assert_eq(h_destroy(&f.h, stdev), 0);
+	cr_assert_eq(h_destroy(&f.h, stdev2), 0);
+	cr_assert_eq(h_destroy(&f.h, hwpt), -ENOENT, "went with its devices");
+	cr_assert_eq(h_destroy(&f.h, ioas), 0);
+	/* bad flags and bad ids */
+	cmd.op = IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS;
+	cmd.mock_domain_flags.dev_flags = 1 << 7;
+	cmd.id = 1;
+	cr_assert_eq(test_cmd(&f, &cmd), -EINVAL);
+	cmd.op = IOMMU_TEST_OP_MOCK_DOMAIN;
+	cmd.id = 99;
+	cr_assert_eq(test_cmd(&f, &cmd), -ENOENT);
+	cmd.op = 999;
+	cr_assert_eq(test_cmd(&f, &cmd), -EOPNOTSUPP);
+	teardown(&f);
+}
+
+Test(selftest, check_map_refs_and_reserved)
+{
+	struct fixture f;
+	uint32_t ioas, stdev, hwpt, idev;
+	uint64_t iova = MOCK_APERTURE_START;
+	struct iommu_test_cmd cmd = { 0 };
+
+	setup(&f, IOMMUFD_CONFIG_TEST);
+	ioas = h_ioas_alloc(&f.h);
+	cmd = (struct iommu_test_cmd){ .op = IOMMU_TEST_OP_MD_CHECK_REFS,
+				       .check_refs = { .length = 4096,
+						       .uptr = (uintptr_t)f.buf,
+						       .refs = 0 } };
+	cr_assert_eq(test_cmd(&f, &cmd), 0);
+	cr_assert_eq(h_map_fixed(&f.h, ioas, (uintptr_t)f.buf, 8192, iova), 0);
+	cr_assert_eq(test_cmd(&f, &cmd), 0, "nothing pins without a domain");
+	mock_domain(&f, ioas, 0, &stdev, &hwpt, &idev);
+	cmd.check_refs.refs = 1;
+	cr_assert_eq(test_cmd(&f, &cmd), 0);
+	cmd.check_refs.refs = 2;
+	cr_assert_eq(test_cmd(&f, &cmd), -EIO);
+
+	cmd = (struct iommu_test_cmd){ .op = IOMMU_TEST_OP_MD_CHECK_MAP,
+				       .id = hwpt,
+				       .check_map = { .iova = iova,
+						      .length = 8192,
+						      .uptr = (uintptr_t)f.buf } };
+	cr_assert_eq(test_cmd(&f, &cmd), 0);
+	cmd.check_map.uptr += 4096;
+	cr_assert_eq(test_cmd(&f, &cmd), -EINVAL);
+	cmd.check_map.uptr += 1;
+	cr_assert_eq(test_cmd(&f, &cmd), -EINVAL);
+	cmd.id = ioas;
+	cmd.check_map.uptr = (uintptr_t)f.buf;
+	cr_assert_eq(test_cmd(&f, &cmd), -ENOENT);
+
+	cmd = (struct iommu_test_cmd){ .op = IOMMU_TEST_OP_ADD_RESERVED,
+				       .id = ioas,
+				       .add_reserved = { .start = iova,
+							 .length = 4096 } };
+	cr_assert_eq(test_cmd(&f, &cmd), -EADDRINUSE);
+	cmd.add_reserved.start = iova + (1 << 20);
+	cr_assert_eq(test_cmd(&f, &cmd), 0);
+	cr_assert_eq(h_map_fixed(&f.h, ioas, (uintptr_t)f.buf, 4096,
+				 iova + (1 << 20)), -EINVAL);
+	cmd.add_reserved.length = 0;
+	cr_assert_eq(test_cmd(&f, &cmd), -EINVAL);
+	teardown(&f);
+}
+
+Test(selftest, access_fd_pins_and_copies)
+{
+	struct fixture f;
+	uint32_t ioas, item;
+	int fd;
+	uint64_t iova = 0x100000, len;
+	char data[64];
+	struct iommu_test_cmd cmd = { 0 };
+
+	setup(&f, IOMMUFD_CONFIG_TEST);
+	ioas = h_ioas_alloc(&f.h);
+	cr_assert_eq(h_map_fixed(&f.h, ioas, (uintptr_t)f.buf, 16384, iova), 0);
+	memcpy(f.buf + 100, "hello", 6);
+
+	cmd = (struct iommu_test_cmd){
+		.op = IOMMU_TEST_OP_CREATE_ACCESS, .id = ioas,
+		.create_access.flags = MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
+	};
+	cr_assert_eq(test_cmd(&f, &cmd), 0);
+	fd = cmd.create_access.out_access_fd;
+	cr_assert_eq(fd, 3);
+	cr_assert_eq(h_destroy(&f.h, ioas), -EBUSY, "the access holds it");
+
+	cmd = (struct iommu_test_cmd){
+		.op = IOMMU_TEST_OP_ACCESS_PAGES, .id = fd,
+		.access_pages = { .iova = iova, .length = 8192,
+				  .uptr = (uintptr_t)f.buf },
+	};
+	cr_assert_eq(test_cmd(&f, &cmd), 0);
+	item = cmd.access_pages.out_access_pages_id;
+	cr_assert_eq(item, 0);
+	cmd.access_pages.uptr += 4096;
+	cr_assert_eq(test_cmd(&f, &cmd), -EBADE);
+	cmd.id = 77;
+	cr_assert_eq(test_cmd(&f, &cmd), -EBADFD);
+
+	cmd = (struct iommu_test_cmd){ .op = IOMMU_TEST_OP_MD_CHECK_REFS,
+				       .check_refs = { .length = 8192,
+						       .uptr = (uintptr_t)f.buf,
+						       .refs = 1 } };
+	cr_assert_eq(test_cmd(&f, &cmd), 0);
+
+	/* read through the IOVA, then write and see it in user memory */
+	memset(data, 0, sizeof(data));
+	cmd = (struct iommu_test_cmd){
+		.op = IOMMU_TEST_OP_ACCESS_RW, .id = fd,
+		.access_rw = { .iova = iova + 100, .length = 6,
+			       .uptr = (uintptr_t)data },
+	};
+	cr_assert_eq(test_cmd(&f, &cmd), 0);
+	cr_assert_str_eq(data, "hello");
+	memcpy(data, "world", 6);
+	cmd.access_rw.iova = iova + 4096 - 2; /* across a page */
+	cmd.access_rw.flags = MOCK_ACCESS_RW_WRITE;
+	cr_assert_eq(test_cmd(&f, &cmd), 0);
+	cr_assert_str_eq(f.buf + 4094, "world");
+	cmd.access_rw.iova = iova + 16384 - 2;
+	cr_assert_eq(test_cmd(&f, &cmd), -ENOENT, "runs off the area");
+
+	/* UNMAP makes the access let go of its pins */
+	len = 16384;
+	cr_assert_eq(h_unmap(&f.h, ioas, iova, &len), 0);
+	cmd = (struct iommu_test_cmd){
+		.op = IOMMU_TEST_OP_DESTROY_ACCESS_PAGES, .id = fd,
+		.destroy_access_pages.access_pages_id = item,
+	};
+	cr_assert_eq(test_cmd(&f, &cmd), -ENOENT);
+	cr_assert_eq(iommufd_ctx_close_fd(f.h.ctx, fd), 0);
+	cr_assert_eq(iommufd_ctx_close_fd(f.h.ctx, fd), -EBADF);
+	cr_assert_eq(h_destroy(&f.h, ioas), 0);
+	teardown(&f);
+}
+
+Test(selftest, dirty_marks_and_bitmap_reads)
+{
+	struct fixture f;
+	uint32_t ioas, stdev, auto_hwpt, idev, hwpt;
+	uint64_t iova = MOCK_APERTURE_START, bits = 0x5, out[1] = { 0 };
+	struct iommu_hwpt_alloc alloc = { .size = sizeof(alloc) };
+	struct iommu_hwpt_set_dirty_tracking set = { .size = sizeof(set) };
+	struct iommu_hwpt_get_dirty_bitmap get = { .size = sizeof(get) };
+	struct iommu_test_cmd cmd = { 0 };
+
+	setup(&f, IOMMUFD_CONFIG_TEST);
+	ioas = h_ioas_alloc(&f.h);
+	mock_domain(&f, ioas, 0, &stdev, &auto_hwpt, &idev);
+	alloc.dev_id = idev;
+	alloc.pt_id = ioas;
+	alloc.flags = IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
+	ASSERT_OK(&f.h, IOMMU_HWPT_ALLOC, &alloc);
+	hwpt = alloc.out_hwpt_id;
+	cr_assert_eq(h_map_fixed(&f.h, ioas, (uintptr_t)f.buf, 8 * 2048, iova),
+		     0);
+
+	cmd = (struct iommu_test_cmd){
+		.op = IOMMU_TEST_OP_DIRTY, .id = hwpt,
+		.dirty = { .iova = iova, .length = 8 * 2048, .page_size = 2048,
+			   .uptr = (uintptr_t)&bits },
+	};
+	cr_assert_eq(test_cmd(&f, &cmd), -EINVAL, "tracking is off");
+	set.hwpt_id = hwpt;
+	set.flags = IOMMU_HWPT_DIRTY_TRACKING_ENABLE;
+	ASSERT_OK(&f.h, IOMMU_HWPT_SET_DIRTY_TRACKING, &set);
+	cr_assert_eq(test_cmd(&f, &cmd), 0);
+	cr_assert_eq(cmd.dirty.out_nr_dirty, 2);
+	cmd.id = auto_hwpt;
+	cr_assert_eq(test_cmd(&f, &cmd), -EINVAL);
+
+	get.hwpt_id = hwpt;
+	get.iova = iova;
+	get.length = 8 * 2048;
+	get.page_size = 2048;
+	get.data = (uintptr_t)out;
+	ASSERT_OK(&f.h, IOMMU_HWPT_GET_DIRTY_BITMAP, &get);
+	cr_assert_eq(out[0], 0x5);
+	teardown(&f);
+}
+
+Test(selftest, nested_iotlb_check_and_replace)
+{
+	struct fixture f;
+	uint32_t ioas, stdev, hwpt, idev, parent, nested;
+	struct iommu_hwpt_selftest data = { .iotlb = IOMMU_TEST_IOTLB_DEFAULT };
+	struct iommu_hwpt_alloc alloc = { .size = sizeof(alloc) };
+	struct iommu_test_cmd cmd = { 0 };
+
+	setup(&f, IOMMUFD_CONFIG_TEST);
+	ioas = h_ioas_alloc(&f.h);
+	mock_domain(&f, ioas, 0, &stdev, &hwpt, &idev);
+	alloc.dev_id = idev;
+	alloc.pt_id = ioas;
+	alloc.flags = IOMMU_HWPT_ALLOC_NEST_PARENT;
+	ASSERT_OK(&f.h, IOMMU_HWPT_ALLOC, &alloc);
+	parent = alloc.out_hwpt_id;
+	alloc = (struct iommu_hwpt_alloc){
+		.size = sizeof(alloc), .dev_id = idev, .pt_id = parent,
+		.data_type = IOMMU_HWPT_DATA_SELFTEST, .data_len = sizeof(data),
+		.data_uptr = (uintptr_t)&data,
+	};
+	ASSERT_OK(&f.h, IOMMU_HWPT_ALLOC, &alloc);
+	nested = alloc.out_hwpt_id;
+
+	cmd = (struct iommu_test_cmd){
+		.op = IOMMU_TEST_OP_MD_CHECK_IOTLB, .id = nested,
+		.check_iotlb = { .id = 3, .iotlb = IOMMU_TEST_IOTLB_DEFAULT },
+	};
+	cr_assert_eq(test_cmd(&f, &cmd), 0);
+	cmd.check_iotlb.id = 4;
+	cr_assert_eq(test_cmd(&f, &cmd), -EINVAL);
+	cmd.id = parent;
+	cr_assert_eq(test_cmd(&f, &cmd), -ENOENT);
+
+	/* the auto HWPT goes away when its only device moves to nested */
+	cmd = (struct iommu_test_cmd){ .op = IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE,
+				       .id = stdev,
+				       .mock_domain_replace.pt_id = nested };
+	cr_assert_eq(test_cmd(&f, &cmd), 0);
+	cr_assert_eq(cmd.mock_domain_replace.pt_id, nested);
+	cr_assert_eq(h_destroy(&f.h, hwpt), -ENOENT);
+	cr_assert_eq(h_destroy(&f.h, nested), -EBUSY);
+	cmd.id = idev;
+	cr_assert_eq(test_cmd(&f, &cmd), -ENOENT, "replace wants the stdev id");
+	teardown(&f);
+}
+
+Test(selftest, table_holes_read_the_size_first)
+{
+	struct fixture f;
+	unsigned int hole = IOMMUFD_IO(IOMMUFD_TYPE, 0x90);
+
+	setup(&f, IOMMUFD_CONFIG_TEST);
+	/* inside a test kernel's table: the size is read, then ENOTTY */
+	cr_assert_eq(iommufd_ctx_ioctl(f.h.ctx, hole, 0), -EFAULT);
+	teardown(&f);
+	setup(&f, 0);
+	/* past the end of a normal table: the VFIO compat layer's ENOTTY */
+	cr_assert_eq(iommufd_ctx_ioctl(f.h.ctx, hole, 0), -ENOTTY);
+	teardown(&f);
+}
