@@ -255,15 +255,51 @@ static void group_remove_reserved_iova(struct iommufd_group *igroup,
 
 /* ------------------------------------------------------- attach / detach */
 
-/* iommu_attach_group(): the driver decides whether this device may */
+/*
+ * __iommu_group_set_domain(): every device of the group (bound or not)
+ * moves to @domain, or on a refusal back to @old (the blocking domain
+ * when NULL). The driver decides whether each device may use it.
+ */
+static int group_set_domain(struct iommufd_dev *dev, struct iommu_domain *domain,
+			    struct iommu_domain *old)
+{
+	struct iommufd_dev *d, *undo;
+	int rc;
+
+	if (domain->owner != dev->iommu->driver)
+		return -EINVAL;
+	for (d = dev->platform->devs; d; d = d->next) {
+		if (d->group_id != dev->group_id)
+			continue;
+		rc = domain->ops->attach_dev(domain, d);
+		if (!rc)
+			continue;
+		for (undo = dev->platform->devs; undo != d; undo = undo->next) {
+			if (undo->group_id != dev->group_id)
+				continue;
+			if (old)
+				old->ops->attach_dev(old, undo);
+			else if (undo->iommu->driver->block_dev)
+				undo->iommu->driver->block_dev(undo);
+		}
+		return rc;
+	}
+	return 0;
+}
+
+static void group_block(struct iommufd_dev *dev)
+{
+	struct iommufd_dev *d;
+
+	for (d = dev->platform->devs; d; d = d->next)
+		if (d->group_id == dev->group_id && d->iommu->driver->block_dev)
+			d->iommu->driver->block_dev(d);
+}
+
 static int hwpt_attach_domain(struct iommufd_hw_pagetable *hwpt,
 			      struct iommufd_device *idev)
 {
-	struct iommu_domain *domain = hwpt->domain;
-
-	if (domain->owner != idev->dev->iommu->driver)
-		return -EINVAL;
-	return domain->ops->attach_dev(domain, idev->dev);
+	return group_set_domain(idev->dev, hwpt->domain, NULL);
 }
 
 int iommufd_hw_pagetable_attach(struct iommufd_hw_pagetable *hwpt,
@@ -310,8 +346,10 @@ struct iommufd_hw_pagetable *iommufd_hw_pagetable_detach(
 	struct iommufd_hwpt_paging *hwpt_paging = find_hwpt_paging(hwpt);
 
 	group_del_device(igroup, idev);
-	if (!igroup->ndevices)
+	if (!igroup->ndevices) {
 		igroup->hwpt = NULL;
+		group_block(idev->dev);
+	}
 	if (hwpt_paging)
 		iopt_remove_reserved_iova(&hwpt_paging->ioas->iopt, idev->dev);
 	idev->dev->attached = false;
@@ -387,7 +425,7 @@ static struct iommufd_hw_pagetable *do_replace(struct iommufd_device *idev,
 		}
 	}
 	/* iommu_replace_group_handle(): straight to the new domain */
-	rc = hwpt_attach_domain(hwpt, idev);
+	rc = group_set_domain(idev->dev, hwpt->domain, old->domain);
 	if (rc) {
 		if (hwpt_paging)
 			group_remove_reserved_iova(igroup, hwpt_paging);

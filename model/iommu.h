@@ -133,6 +133,16 @@ static inline bool iommu_domain_has_dirty_ops(const struct iommu_domain *d)
 
 struct iommu_driver {
 	const char *name;
+	/*
+	 * Optional per-instance and per-device state (page-table memory,
+	 * PASID entries, DTEs): 0 or -errno; the release hooks never fail.
+	 */
+	int (*iommu_init)(struct iommufd_iommu *iommu);
+	void (*iommu_release)(struct iommufd_iommu *iommu);
+	int (*probe_device)(struct iommufd_dev *dev);
+	void (*release_device)(struct iommufd_dev *dev);
+	/* The blocking domain: the device translates nothing */
+	void (*block_dev)(struct iommufd_dev *dev);
 	bool (*capable)(struct iommufd_dev *dev, enum iommu_cap cap);
 	/*
 	 * NULL means no hw_info callback: GET_HW_INFO reports type NONE.
@@ -156,6 +166,7 @@ struct iommufd_iommu {
 	struct iommufd_platform *platform;
 	struct iommufd_iommu_desc desc;
 	const struct iommu_driver *driver;
+	void *drv;		/* the driver's per-instance state */
 	struct iommufd_iommu *next;
 };
 
@@ -171,6 +182,7 @@ struct iommufd_dev {
 	bool attached;
 	/* selftest mock devices created by IOMMU_TEST_CMD MOCK_DOMAIN */
 	bool selftest;
+	void *drv;		/* the driver's per-device state */
 	struct iommufd_dev *next;
 };
 
@@ -199,5 +211,7 @@ static inline bool iommufd_dev_capable(struct iommufd_dev *dev,
 
 /* drivers */
 extern const struct iommu_driver iommu_mock_driver;
+extern const struct iommu_driver iommu_vtd_driver;
+extern const struct iommu_driver iommu_amd_driver;
 
 #endif

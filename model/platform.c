@@ -16,6 +16,10 @@ static const struct iommu_driver *driver_for(enum iommufd_iommu_kind kind)
 	switch (kind) {
 	case IOMMUFD_IOMMU_MOCK:
 		return &iommu_mock_driver;
+	case IOMMUFD_IOMMU_INTEL_VTD:
+		return &iommu_vtd_driver;
+	case IOMMUFD_IOMMU_AMD:
+		return &iommu_amd_driver;
 	default:
 		return NULL;
 	}
@@ -35,17 +39,14 @@ void iommufd_platform_free(struct iommufd_platform *p)
 	/* the device fds close: unbinding may release closed contexts */
 	for (dev = p->devs; dev; dev = dev->next)
 		iommufd_dev_unbind(dev);
-	while (p->devs) {
-		dev = p->devs;
-
-		p->devs = dev->next;
-		free(dev->resv);
-		free(dev);
-	}
+	while (p->devs)
+		iommufd_platform_remove_dev(p, p->devs);
 	while (p->iommus) {
 		struct iommufd_iommu *iommu = p->iommus;
 
 		p->iommus = iommu->next;
+		if (iommu->driver->iommu_release)
+			iommu->driver->iommu_release(iommu);
 		free(iommu);
 	}
 	free(p);
@@ -70,6 +71,13 @@ struct iommufd_iommu *iommufd_platform_add_iommu(
 	iommu->platform = p;
 	iommu->desc = *desc;
 	iommu->driver = drv;
+	if (drv->iommu_init) {
+		*err = drv->iommu_init(iommu);
+		if (*err) {
+			free(iommu);
+			return NULL;
+		}
+	}
 	iommu->next = p->iommus;
 	p->iommus = iommu;
 	return iommu;
@@ -123,6 +131,14 @@ struct iommufd_dev *iommufd_platform_add_dev(struct iommufd_platform *p,
 	dev->desc.resv = dev->resv;
 	/* explicit groups use their number; private ones count down */
 	dev->group_id = desc->group ? desc->group : 0x80000000u + p->next_group++;
+	if (iommu->driver->probe_device) {
+		*err = iommu->driver->probe_device(dev);
+		if (*err) {
+			free(dev->resv);
+			free(dev);
+			return NULL;
+		}
+	}
 	dev->next = p->devs;
 	p->devs = dev;
 	return dev;
@@ -136,6 +152,8 @@ void iommufd_platform_remove_dev(struct iommufd_platform *p,
 	for (pp = &p->devs; *pp != dev; pp = &(*pp)->next)
 		;
 	*pp = dev->next;
+	if (dev->iommu->driver->release_device)
+		dev->iommu->driver->release_device(dev);
 	free(dev->resv);
 	free(dev);
 }

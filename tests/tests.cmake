@@ -45,3 +45,4 @@ add_test(NAME sim_cli_exit_codes COMMAND sh -c "
 	${CMAKE_SOURCE_DIR}/examples/traces/ioas-session.jsonl)
 set_tests_properties(sim_cli_exit_codes PROPERTIES LABELS unit)
 model_test(selftest LABELS unit)
+model_test(drivers LABELS unit)
