@@ -1,0 +1,813 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libiommufd-preload.so: run an unmodified program against the model.
+ *
+ *   LD_PRELOAD=libiommufd-preload.so PROGRAM   (or: iommufd-sim run -- PROGRAM)
+ *
+ * open("/dev/iommu") gives the program a real descriptor (a /dev/null
+ * file, so close, poll, select and fork behave) that this library ties to
+ * a model context; ioctl() on it goes to iommufd_ctx_ioctl() with the
+ * program's own memory (iommufd_mem_self: a bad pointer is EFAULT, never
+ * a crash). "/dev/vfio/vfio" opens a context the way a kernel with
+ * CONFIG_IOMMUFD_VFIO_CONTAINER does. Files the model creates (the access
+ * fds of IOMMU_TEST_OP_CREATE_ACCESS, fault queue fds) get real numbers
+ * too. Every other path and descriptor goes to libc untouched.
+ *
+ * Environment:
+ *   IOMMUFD_SIM_CONFIG  "test" (default): a CONFIG_IOMMUFD_TEST kernel,
+ *                       IOMMU_TEST_CMD and the mock IOMMU exist;
+ *                       "notest": a production kernel
+ *   IOMMUFD_SIM_CAPS    capabilities the model sees instead of the real
+ *                       ones: a comma list of ipc_lock, sys_resource,
+ *                       sys_rawio (a "cap_" prefix is accepted), or
+ *                       "none" / "all". Unset: the process's effective set,
+ *                       read at every ioctl
+ *   IOMMUFD_SIM_MEMLOCK RLIMIT_MEMLOCK in bytes instead of the real limit
+ *                       (K/M/G suffixes, or "unlimited"). Unset: the
+ *                       process's soft limit, read at every ioctl
+ *   IOMMUFD_SIM_TRACE   reserved (recording traces of the calls)
+ *
+ * Limitations: fopen(), syscall(SYS_openat) and io_uring reach the kernel
+ * without passing through here. fork() copies the model with the rest of
+ * the process, so parent and child see diverging copies of the same
+ * contexts (a real iommufd is one file shared by both); pages a child
+ * maps through an inherited descriptor are invisible to the parent.
+ * /dev/vfio/devices/vfioN is not emulated (no VFIO device cdevs yet).
+ */
+#undef _FORTIFY_SOURCE
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <iommufd/model.h>
+#include <iommufd/platform.h>
+#include <iommufd/uapi.h>
+#include <iommufd/uapi_test.h>
+
+#define EXPORT __attribute__((visibility("default")))
+
+/* glibc's _FORTIFY_SOURCE entry points, declared only by its inline wrappers */
+EXPORT int __open_2(const char *path, int flags);
+EXPORT int __open64_2(const char *path, int flags);
+EXPORT int __openat_2(int dirfd, const char *path, int flags);
+EXPORT int __openat64_2(int dirfd, const char *path, int flags);
+
+/* ------------------------------------------------------------ libc */
+
+static struct {
+	int (*open)(const char *, int, ...);
+	int (*openat)(int, const char *, int, ...);
+	int (*close)(int);
+	int (*dup)(int);
+	int (*dup2)(int, int);
+	int (*dup3)(int, int, int);
+	int (*fcntl)(int, int, ...);
+	int (*ioctl)(int, unsigned long, ...);
+	ssize_t (*read)(int, void *, size_t);
+	ssize_t (*write)(int, const void *, size_t);
+} real;
+
+static pthread_once_t real_once = PTHREAD_ONCE_INIT;
+
+static void *next_sym(const char *name)
+{
+	void *p = dlsym(RTLD_NEXT, name);
+
+	if (!p) {
+		/* nothing sensible can run without libc's own entry point */
+		fprintf(stderr, "libiommufd-preload: no '%s' in libc\n", name);
+		abort();
+	}
+	return p;
+}
+
+static void resolve_real(void)
+{
+	real.open = next_sym("open");
+	real.openat = next_sym("openat");
+	real.close = next_sym("close");
+	real.dup = next_sym("dup");
+	real.dup2 = next_sym("dup2");
+	real.dup3 = next_sym("dup3");
+	real.fcntl = next_sym("fcntl");
+	real.ioctl = next_sym("ioctl");
+	real.read = next_sym("read");
+	real.write = next_sym("write");
+}
+
+static void init_real(void)
+{
+	pthread_once(&real_once, resolve_real);
+}
+
+/* ------------------------------------------------------------ state */
+
+/*
+ * The model is single threaded, so one lock covers it and the descriptor
+ * table. Recursive because a model callback could, in some future
+ * provider, close or open a file through these very wrappers.
+ */
+static pthread_mutex_t lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+
+/* One open context: what the kernel's struct file of /dev/iommu is */
+struct pctx {
+	struct iommufd_ctx *ctx;
+	struct iommufd_env env; /* the model keeps a pointer to it */
+	bool open;		/* iommufd_ctx_close() not called yet */
+	unsigned int nchildren; /* access and fault files, which hold ctx */
+};
+
+enum pkind { PF_CTX, PF_ACCESS, PF_FAULT };
+
+/* An open file description; dup'ed descriptors share one */
+struct pfile {
+	enum pkind kind;
+	struct pctx *pc;
+	int model_fd; /* the number the model knows an access/fault file by */
+	unsigned int refs;
+};
+
+static struct pfile **tab;
+static int ntab;
+static unsigned int nfault; /* fault files open: read/write must look */
+
+/* Descriptors the model reserved during the ioctl running now */
+#define MAX_PENDING 8
+static int pending[MAX_PENDING];
+static int npending;
+
+static struct iommufd_acct proc_acct; /* one process, one user: one set */
+static struct iommufd_platform *platform;
+
+static struct {
+	bool parsed;
+	unsigned int config;
+	bool caps_set, memlock_set;
+	uint32_t caps;
+	uint64_t memlock;
+} opt;
+
+static struct pfile *lookup(int fd)
+{
+	return fd >= 0 && fd < ntab ? tab[fd] : NULL;
+}
+
+static int tab_set(int fd, struct pfile *f)
+{
+	if (fd >= ntab) {
+		int n = ntab ? ntab : 64;
+		struct pfile **t;
+
+		while (n <= fd)
+			n *= 2;
+		t = realloc(tab, (size_t)n * sizeof(*t));
+		if (!t)
+			return -ENOMEM;
+		memset(t + ntab, 0, (size_t)(n - ntab) * sizeof(*t));
+		tab = t;
+		ntab = n;
+	}
+	tab[fd] = f;
+	return 0;
+}
+
+/* ------------------------------------------------------------ options */
+
+static bool parse_caps(const char *s, uint32_t *out)
+{
+	static const struct {
+		const char *name;
+		uint32_t bit;
+	} names[] = {
+		{ "ipc_lock", IOMMUFD_CAP_IPC_LOCK },
+		{ "sys_resource", IOMMUFD_CAP_SYS_RESOURCE },
+		{ "sys_rawio", IOMMUFD_CAP_SYS_RAWIO },
+	};
+	uint32_t caps = 0;
+
+	if (!strcmp(s, "none") || !*s) {
+		*out = 0;
+		return true;
+	}
+	if (!strcmp(s, "all")) {
+		*out = IOMMUFD_CAP_IPC_LOCK | IOMMUFD_CAP_SYS_RESOURCE |
+		       IOMMUFD_CAP_SYS_RAWIO;
+		return true;
+	}
+	while (*s) {
+		size_t len = strcspn(s, ",");
+		bool found = false;
+
+		if (len > 4 && !strncasecmp(s, "cap_", 4)) {
+			s += 4;
+			len -= 4;
+		}
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			if (strlen(names[i].name) == len &&
+			    !strncasecmp(s, names[i].name, len)) {
+				caps |= names[i].bit;
+				found = true;
+			}
+		}
+		if (!found)
+			return false;
+		s += len;
+		if (*s == ',')
+			s++;
+	}
+	*out = caps;
+	return true;
+}
+
+static bool parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!strcmp(s, "unlimited") || !strcmp(s, "infinity")) {
+		*out = IOMMUFD_RLIM_INFINITY;
+		return true;
+	}
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s || *s == '-')
+		return false;
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	default: break;
+	}
+	if (*end)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Read once: a program changing its environment later means nothing here */
+static void parse_options(void)
+{
+	const char *s;
+
+	if (opt.parsed)
+		return;
+	opt.parsed = true;
+	opt.config = IOMMUFD_CONFIG_TEST;
+	s = getenv("IOMMUFD_SIM_CONFIG");
+	if (s && !strcmp(s, "notest"))
+		opt.config = 0;
+	else if (s && *s && strcmp(s, "test"))
+		fprintf(stderr, "libiommufd-preload: IOMMUFD_SIM_CONFIG='%s' "
+				"is neither 'test' nor 'notest'; using 'test'\n",
+			s);
+	s = getenv("IOMMUFD_SIM_CAPS");
+	if (s) {
+		opt.caps_set = parse_caps(s, &opt.caps);
+		if (!opt.caps_set)
+			fprintf(stderr, "libiommufd-preload: cannot parse "
+					"IOMMUFD_SIM_CAPS='%s'; using the "
+					"process's capabilities\n", s);
+	}
+	s = getenv("IOMMUFD_SIM_MEMLOCK");
+	if (s) {
+		opt.memlock_set = parse_size(s, &opt.memlock);
+		if (!opt.memlock_set)
+			fprintf(stderr, "libiommufd-preload: cannot parse "
+					"IOMMUFD_SIM_MEMLOCK='%s'; using "
+					"RLIMIT_MEMLOCK\n", s);
+	}
+}
+
+static uint32_t real_caps(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = { 0 };
+	uint32_t caps = 0;
+
+	if (syscall(SYS_capget, &hdr, data))
+		return 0;
+	if (data[0].effective & (1u << CAP_IPC_LOCK))
+		caps |= IOMMUFD_CAP_IPC_LOCK;
+	if (data[0].effective & (1u << CAP_SYS_RESOURCE))
+		caps |= IOMMUFD_CAP_SYS_RESOURCE;
+	if (data[0].effective & (1u << CAP_SYS_RAWIO))
+		caps |= IOMMUFD_CAP_SYS_RAWIO;
+	return caps;
+}
+
+static uint64_t real_memlock(void)
+{
+	struct rlimit r;
+
+	if (getrlimit(RLIMIT_MEMLOCK, &r) || r.rlim_cur == RLIM_INFINITY)
+		return IOMMUFD_RLIM_INFINITY;
+	return r.rlim_cur;
+}
+
+/* The kernel asks capable() and rlimit() at the moment it needs them */
+static void refresh_env(struct pctx *pc)
+{
+	pc->env.caps = opt.caps_set ? opt.caps : real_caps();
+	pc->env.rlimit_memlock = opt.memlock_set ? opt.memlock : real_memlock();
+}
+
+/* ------------------------------------------------------------ model files */
+
+static int fdops_get(void *priv)
+{
+	int fd;
+
+	(void)priv;
+	if (npending == MAX_PENDING)
+		return -EMFILE;
+	/* O_CLOEXEC: the kernel's get_unused_fd_flags(O_CLOEXEC) */
+	fd = real.open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	pending[npending++] = fd;
+	return fd;
+}
+
+/*
+ * Either a failed ioctl gives back a number it reserved (still pending:
+ * close it), or a published file is being released from our close(),
+ * which closes the real descriptor itself.
+ */
+static void fdops_put(void *priv, int fd)
+{
+	(void)priv;
+	for (int i = 0; i < npending; i++) {
+		if (pending[i] == fd) {
+			pending[i] = pending[--npending];
+			real.close(fd);
+			return;
+		}
+	}
+}
+
+static const struct iommufd_fd_ops fd_ops = {
+	.get_unused_fd = fdops_get,
+	.put_unused_fd = fdops_put,
+};
+
+static void pctx_maybe_free(struct pctx *pc)
+{
+	if (!pc->open && !pc->nchildren)
+		free(pc);
+}
+
+/* The last descriptor of @f went away: the file's release() */
+static void pfile_release(struct pfile *f)
+{
+	struct pctx *pc = f->pc;
+
+	refresh_env(pc);
+	switch (f->kind) {
+	case PF_CTX:
+		iommufd_ctx_close(pc->ctx);
+		pc->open = false;
+		break;
+	case PF_ACCESS:
+		iommufd_ctx_close_fd(pc->ctx, f->model_fd);
+		pc->nchildren--;
+		break;
+	case PF_FAULT:
+#ifdef IOMMUFD_FAULT_FD_BASE
+		iommufd_fault_fd_close(pc->ctx, f->model_fd);
+#endif
+		nfault--;
+		pc->nchildren--;
+		break;
+	}
+	free(f);
+	pctx_maybe_free(pc);
+}
+
+/* Forget @fd (about to be closed or reused by dup2); lock held */
+static void unmap_fd(int fd)
+{
+	struct pfile *f = lookup(fd);
+
+	if (!f)
+		return;
+	tab[fd] = NULL;
+	if (!--f->refs)
+		pfile_release(f);
+}
+
+static int open_ctx(const char *path, int flags, unsigned int oflags)
+{
+	struct pctx *pc;
+	struct pfile *f;
+	int fd, err;
+
+	pthread_mutex_lock(&lock);
+	parse_options();
+	if (!platform)
+		platform = iommufd_platform_new();
+	pc = calloc(1, sizeof(*pc));
+	f = calloc(1, sizeof(*f));
+	if (!pc || !f || !platform) {
+		err = ENOMEM;
+		goto fail;
+	}
+	fd = real.open("/dev/null", O_RDWR | (flags & (O_CLOEXEC | O_NONBLOCK)));
+	if (fd < 0) {
+		err = errno;
+		goto fail;
+	}
+	pc->env.mem = iommufd_mem_self();
+	pc->env.acct = &proc_acct;
+	pc->env.platform = platform;
+	pc->env.config = opt.config;
+	pc->env.fd_ops = &fd_ops;
+	refresh_env(pc);
+	pc->ctx = iommufd_ctx_open(&pc->env, oflags);
+	if (!pc->ctx || tab_set(fd, f)) {
+		iommufd_ctx_close(pc->ctx);
+		real.close(fd);
+		err = ENOMEM;
+		goto fail;
+	}
+	pc->open = true;
+	f->kind = PF_CTX;
+	f->pc = pc;
+	f->refs = 1;
+	pthread_mutex_unlock(&lock);
+	(void)path;
+	return fd;
+
+fail:
+	free(pc);
+	free(f);
+	pthread_mutex_unlock(&lock);
+	errno = err;
+	return -1;
+}
+
+/* 0 for a path we do not serve, else the iommufd_ctx_open() flags + 1 */
+static unsigned int served_path(int dirfd, const char *path)
+{
+	if (!path || (path[0] != '/' && dirfd != AT_FDCWD))
+		return 0;
+	if (!strcmp(path, "/dev/iommu"))
+		return 1;
+	if (!strcmp(path, "/dev/vfio/vfio"))
+		return 1 + IOMMUFD_OPEN_VFIO_CONTAINER;
+	return 0;
+}
+
+/* ------------------------------------------------------------ open */
+
+static int do_openat(int dirfd, const char *path, int flags, mode_t mode)
+{
+	unsigned int s;
+
+	init_real();
+	s = served_path(dirfd, path);
+	if (s)
+		return open_ctx(path, flags, s - 1);
+	if (dirfd == AT_FDCWD)
+		return real.open(path, flags, mode);
+	return real.openat(dirfd, path, flags, mode);
+}
+
+/* The mode argument exists only when the flags create a file */
+#define OPEN_MODE(flags, last)                                          \
+	({                                                              \
+		mode_t m_ = 0;                                          \
+		if ((flags) & (O_CREAT | __O_TMPFILE)) {               \
+			va_list ap_;                                    \
+			va_start(ap_, last);                            \
+			m_ = (mode_t)va_arg(ap_, int);                  \
+			va_end(ap_);                                    \
+		}                                                       \
+		m_;                                                     \
+	})
+
+EXPORT int open(const char *path, int flags, ...)
+{
+	return do_openat(AT_FDCWD, path, flags, OPEN_MODE(flags, flags));
+}
+
+EXPORT int open64(const char *path, int flags, ...)
+{
+	return do_openat(AT_FDCWD, path, flags | O_LARGEFILE,
+			 OPEN_MODE(flags, flags));
+}
+
+EXPORT int openat(int dirfd, const char *path, int flags, ...)
+{
+	return do_openat(dirfd, path, flags, OPEN_MODE(flags, flags));
+}
+
+EXPORT int openat64(int dirfd, const char *path, int flags, ...)
+{
+	return do_openat(dirfd, path, flags | O_LARGEFILE,
+			 OPEN_MODE(flags, flags));
+}
+
+EXPORT int __open_2(const char *path, int flags)
+{
+	return do_openat(AT_FDCWD, path, flags, 0);
+}
+
+EXPORT int __open64_2(const char *path, int flags)
+{
+	return do_openat(AT_FDCWD, path, flags | O_LARGEFILE, 0);
+}
+
+EXPORT int __openat_2(int dirfd, const char *path, int flags)
+{
+	return do_openat(dirfd, path, flags, 0);
+}
+
+EXPORT int __openat64_2(int dirfd, const char *path, int flags)
+{
+	return do_openat(dirfd, path, flags | O_LARGEFILE, 0);
+}
+
+/* ------------------------------------------------------------ close, dup */
+
+EXPORT int close(int fd)
+{
+	int rc;
+
+	init_real();
+	pthread_mutex_lock(&lock);
+	unmap_fd(fd);
+	rc = real.close(fd);
+	pthread_mutex_unlock(&lock);
+	return rc;
+}
+
+EXPORT int close_range(unsigned int first, unsigned int last, int flags)
+{
+	int rc;
+
+	init_real();
+	pthread_mutex_lock(&lock);
+	rc = (int)syscall(SYS_close_range, first, last, flags);
+	if (!rc && !(flags & CLOSE_RANGE_CLOEXEC)) {
+		for (int fd = (int)first; fd < ntab && (unsigned int)fd <= last;
+		     fd++)
+			unmap_fd(fd);
+	}
+	pthread_mutex_unlock(&lock);
+	return rc;
+}
+
+/* @newfd now names what @oldfd does (a real dup succeeded); lock held */
+static void share(int oldfd, int newfd)
+{
+	struct pfile *f = lookup(oldfd);
+
+	if (!f || newfd < 0 || newfd == oldfd)
+		return;
+	if (tab_set(newfd, f)) {
+		/* untracked, the copy would be a plain /dev/null: refuse it */
+		real.close(newfd);
+		return;
+	}
+	f->refs++;
+}
+
+EXPORT int dup(int oldfd)
+{
+	int fd;
+
+	init_real();
+	pthread_mutex_lock(&lock);
+	fd = real.dup(oldfd);
+	share(oldfd, fd);
+	pthread_mutex_unlock(&lock);
+	return fd;
+}
+
+static int do_dup3(int oldfd, int newfd, int flags, bool is_dup2)
+{
+	int fd;
+
+	init_real();
+	pthread_mutex_lock(&lock);
+	fd = is_dup2 ? real.dup2(oldfd, newfd) : real.dup3(oldfd, newfd, flags);
+	if (fd >= 0 && oldfd != newfd) {
+		/* the kernel closed whatever @newfd was */
+		unmap_fd(newfd);
+		share(oldfd, newfd);
+	}
+	pthread_mutex_unlock(&lock);
+	return fd;
+}
+
+EXPORT int dup2(int oldfd, int newfd)
+{
+	return do_dup3(oldfd, newfd, 0, true);
+}
+
+EXPORT int dup3(int oldfd, int newfd, int flags)
+{
+	return do_dup3(oldfd, newfd, flags, false);
+}
+
+static int do_fcntl(int fd, int cmd, void *arg)
+{
+	int rc;
+
+	init_real();
+	if (cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC)
+		return real.fcntl(fd, cmd, arg);
+	pthread_mutex_lock(&lock);
+	rc = real.fcntl(fd, cmd, arg);
+	share(fd, rc);
+	pthread_mutex_unlock(&lock);
+	return rc;
+}
+
+/* The argument is an int or a pointer; glibc itself fetches a pointer */
+EXPORT int fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return do_fcntl(fd, cmd, arg);
+}
+
+EXPORT int fcntl64(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return do_fcntl(fd, cmd, arg);
+}
+
+/* ------------------------------------------------------------ ioctl */
+
+/* Answered by the VFS for every file before the driver sees them */
+static bool vfs_ioctl(unsigned long req)
+{
+	return req == FIOCLEX || req == FIONCLEX || req == FIONBIO ||
+	       req == FIOASYNC;
+}
+
+static void publish_pending(struct pctx *pc, unsigned int cmd)
+{
+	while (npending) {
+		int fd = pending[--npending];
+		struct pfile *f = calloc(1, sizeof(*f));
+
+		/*
+		 * On failure the number stays reserved (open /dev/null) and
+		 * unknown to us, rather than being reused under the model.
+		 */
+		if (!f || tab_set(fd, f)) {
+			free(f);
+			continue;
+		}
+		f->kind = cmd == IOMMU_FAULT_QUEUE_ALLOC ? PF_FAULT : PF_ACCESS;
+		f->pc = pc;
+		f->model_fd = fd;
+		f->refs = 1;
+		pc->nchildren++;
+		if (f->kind == PF_FAULT)
+			nfault++;
+	}
+}
+
+EXPORT int ioctl(int fd, unsigned long req, ...)
+{
+	struct pfile *f;
+	va_list ap;
+	void *arg;
+	long rc;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	init_real();
+
+	pthread_mutex_lock(&lock);
+	f = lookup(fd);
+	if (!f || f->kind != PF_CTX || vfs_ioctl(req)) {
+		/* access and fault files have no ioctls: /dev/null's ENOTTY */
+		pthread_mutex_unlock(&lock);
+		return real.ioctl(fd, req, arg);
+	}
+	refresh_env(f->pc);
+	npending = 0;
+	/* the kernel's cmd is an unsigned int: the upper bits are dropped */
+	rc = iommufd_ctx_ioctl(f->pc->ctx, (unsigned int)req,
+			       (uint64_t)(uintptr_t)arg);
+	publish_pending(f->pc, (unsigned int)req);
+	pthread_mutex_unlock(&lock);
+	if (rc < 0) {
+		errno = (int)-rc;
+		return -1;
+	}
+	return (int)rc;
+}
+
+/* ------------------------------------------------------------ fault files */
+
+#ifdef IOMMUFD_FAULT_FD_BASE
+/* Take the lock only when a fault file exists: read/write are hot paths */
+static struct pfile *lookup_fault(int fd)
+{
+	struct pfile *f;
+
+	if (!__atomic_load_n(&nfault, __ATOMIC_RELAXED))
+		return NULL;
+	pthread_mutex_lock(&lock);
+	f = lookup(fd);
+	if (f && f->kind == PF_FAULT)
+		return f; /* with the lock held */
+	pthread_mutex_unlock(&lock);
+	return NULL;
+}
+
+EXPORT ssize_t read(int fd, void *buf, size_t count)
+{
+	struct pfile *f;
+	long rc;
+
+	init_real();
+	f = lookup_fault(fd);
+	if (!f)
+		return real.read(fd, buf, count);
+	rc = iommufd_fault_fd_read(f->pc->ctx, f->model_fd,
+				   (uint64_t)(uintptr_t)buf, count);
+	pthread_mutex_unlock(&lock);
+	if (rc < 0) {
+		errno = (int)-rc;
+		return -1;
+	}
+	return rc;
+}
+
+EXPORT ssize_t write(int fd, const void *buf, size_t count)
+{
+	struct pfile *f;
+	long rc;
+
+	init_real();
+	f = lookup_fault(fd);
+	if (!f)
+		return real.write(fd, buf, count);
+	rc = iommufd_fault_fd_write(f->pc->ctx, f->model_fd,
+				    (uint64_t)(uintptr_t)buf, count);
+	pthread_mutex_unlock(&lock);
+	if (rc < 0) {
+		errno = (int)-rc;
+		return -1;
+	}
+	return rc;
+}
+#endif
+
+/* ------------------------------------------------------------ fork */
+
+/*
+ * A fork in the middle of another thread's ioctl would hand the child a
+ * model caught half way and a lock nobody will release.
+ */
+static void atfork_prepare(void)
+{
+	pthread_mutex_lock(&lock);
+}
+
+static void atfork_parent(void)
+{
+	pthread_mutex_unlock(&lock);
+}
+
+static void atfork_child(void)
+{
+	pthread_mutex_unlock(&lock);
+}
+
+__attribute__((constructor)) static void preload_init(void)
+{
+	init_real();
+	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+}
