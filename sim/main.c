@@ -4,6 +4,8 @@
  *
  *   replay   run a trace (docs/trace-format.md) against the model and
  *            compare every recorded result
+ *   run      run a program with its /dev/iommu served by the model
+ *            (sim/run.c, sim/preload/)
  *
  * Exit status: 0 success / agreement, 1 divergence, 2 usage error or a
  * trace that cannot be replayed.
@@ -16,12 +18,16 @@
 
 #include "replay.h"
 
+int sim_cmd_run(int argc, char **argv); /* sim/run.c */
+
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: iommufd-sim [-h|--help] [-V|--version]\n"
 		"       iommufd-sim replay TRACE [--stop-at-first] "
 		"[--report=json] [--record OUT]\n"
+		"       iommufd-sim run [--notest] [--caps=LIST] [--memlock=N] "
+		"-- PROGRAM [ARGS...]\n"
 		"\n"
 		"An executable model of the Linux 6.12 iommufd uAPI. The model\n"
 		"itself is the library libiommufd-model (see README.md).\n"
@@ -31,6 +37,8 @@ static void usage(FILE *out)
 		"                 docs/trace-format.md) against a fresh model and\n"
 		"                 compare every recorded result; 'replay --help'\n"
 		"                 for its options\n"
+		"  run PROGRAM    run PROGRAM with its /dev/iommu served by the\n"
+		"                 model (LD_PRELOAD); 'run --help' for options\n"
 		"\n"
 		"Options:\n"
 		"  -h, --help     show this help and exit\n"
@@ -165,6 +173,8 @@ int main(int argc, char **argv)
 	}
 	if (argc > 1 && !strcmp(argv[1], "replay"))
 		return cmd_replay(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "run"))
+		return sim_cmd_run(argc - 1, argv + 1);
 	if (argc > 1)
 		fprintf(stderr, "iommufd-sim: unknown argument '%s'\n", argv[1]);
 	usage(stderr);

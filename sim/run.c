@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: MIT
+/*
+ * iommufd-sim run: start a program with libiommufd-preload.so preloaded,
+ * so that its /dev/iommu is the model (the way fakeroot wraps a program).
+ * The options become the IOMMUFD_SIM_* variables the library reads; the
+ * program replaces this process, so its exit status is ours.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef IOMMUFD_SIM_LIBDIR
+#define IOMMUFD_SIM_LIBDIR "lib"
+#endif
+#define PRELOAD_NAME "libiommufd-preload.so"
+
+int sim_cmd_run(int argc, char **argv);
+
+static void run_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: iommufd-sim run [--notest] [--caps=LIST] [--memlock=N] "
+		"[--] PROGRAM [ARGS...]\n"
+		"\n"
+		"Runs PROGRAM with " PRELOAD_NAME " preloaded: its\n"
+		"/dev/iommu (and /dev/vfio/vfio) is the model, everything else\n"
+		"is the real system. The program's exit status is returned.\n"
+		"\n"
+		"Options:\n"
+		"  --notest       a kernel without CONFIG_IOMMUFD_TEST (no\n"
+		"                 IOMMU_TEST_CMD); the default has it\n"
+		"  --caps=LIST    the capabilities the model sees, instead of the\n"
+		"                 program's own: ipc_lock,sys_resource,sys_rawio,\n"
+		"                 'none' or 'all'\n"
+		"  --memlock=N    RLIMIT_MEMLOCK in bytes (K/M/G suffixes, or\n"
+		"                 'unlimited') instead of the program's own\n"
+		"  -h, --help     show this help\n"
+		"\n"
+		"Environment: IOMMUFD_SIM_PRELOAD names the library to use;\n"
+		"IOMMUFD_SIM_CONFIG, IOMMUFD_SIM_CAPS and IOMMUFD_SIM_MEMLOCK are\n"
+		"what the options set (see sim/preload/preload.c).\n"
+		"\n"
+		"Exit status: PROGRAM's, or 2 for a usage error or a missing\n"
+		"library, 126 when PROGRAM cannot be run, 127 when it is not found.\n");
+}
+
+static bool readable(const char *path)
+{
+	return access(path, R_OK) == 0;
+}
+
+/*
+ * Next to the executable (the build tree), then the library directory of
+ * the prefix it is installed in.
+ */
+static char *find_library(void)
+{
+	static const char *const rel[] = {
+		"/" PRELOAD_NAME,
+		"/../" IOMMUFD_SIM_LIBDIR "/" PRELOAD_NAME,
+		"/../lib/" PRELOAD_NAME,
+	};
+	const char *env = getenv("IOMMUFD_SIM_PRELOAD");
+	char exe[PATH_MAX], cand[PATH_MAX + 64];
+	ssize_t n;
+	char *slash;
+
+	if (env && *env) {
+		if (!readable(env)) {
+			fprintf(stderr, "iommufd-sim run: IOMMUFD_SIM_PRELOAD="
+					"%s: %s\n", env, strerror(errno));
+			return NULL;
+		}
+		return realpath(env, NULL);
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n < 0) {
+		fprintf(stderr, "iommufd-sim run: /proc/self/exe: %s\n",
+			strerror(errno));
+		return NULL;
+	}
+	exe[n] = 0;
+	slash = strrchr(exe, '/');
+	if (slash)
+		*slash = 0;
+	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		snprintf(cand, sizeof(cand), "%s%s", exe, rel[i]);
+		if (readable(cand))
+			return realpath(cand, NULL);
+	}
+	fprintf(stderr,
+		"iommufd-sim run: cannot find " PRELOAD_NAME " in %s or "
+		"%s/../" IOMMUFD_SIM_LIBDIR "; build it (it is not built with "
+		"MODEL_SANITIZE) or set IOMMUFD_SIM_PRELOAD\n", exe, exe);
+	return NULL;
+}
+
+static bool valid_caps(const char *s)
+{
+	static const char *const names[] = { "ipc_lock", "sys_resource",
+					     "sys_rawio" };
+
+	if (!strcmp(s, "none") || !strcmp(s, "all"))
+		return true;
+	while (*s) {
+		size_t len = strcspn(s, ",");
+		bool found = false;
+
+		if (len > 4 && !strncasecmp(s, "cap_", 4)) {
+			s += 4;
+			len -= 4;
+		}
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			found |= strlen(names[i]) == len &&
+				 !strncasecmp(s, names[i], len);
+		if (!found)
+			return false;
+		s += len;
+		if (*s == ',')
+			s++;
+	}
+	return true;
+}
+
+static bool valid_size(const char *s)
+{
+	char *end;
+
+	if (!strcmp(s, "unlimited") || !strcmp(s, "infinity"))
+		return true;
+	if (!*s || *s == '-')
+		return false;
+	errno = 0;
+	strtoull(s, &end, 0);
+	if (errno || end == s)
+		return false;
+	if (*end && strchr("kKmMgG", *end))
+		end++;
+	return !*end;
+}
+
+/* LD_PRELOAD with ours first, so that it wraps libc before any other */
+static int set_preload(const char *lib)
+{
+	const char *old = getenv("LD_PRELOAD");
+	char *val;
+	int rc;
+
+	if (!old || !*old)
+		return setenv("LD_PRELOAD", lib, 1);
+	if (asprintf(&val, "%s %s", lib, old) < 0)
+		return -1;
+	rc = setenv("LD_PRELOAD", val, 1);
+	free(val);
+	return rc;
+}
+
+int sim_cmd_run(int argc, char **argv)
+{
+	const char *caps = NULL, *memlock = NULL;
+	bool notest = false;
+	char *lib;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--")) {
+			i++;
+			break;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			run_usage(stdout);
+			return 0;
+		} else if (!strcmp(a, "--notest")) {
+			notest = true;
+		} else if (!strcmp(a, "--test")) {
+			notest = false;
+		} else if (!strncmp(a, "--caps=", 7)) {
+			caps = a + 7;
+			if (!valid_caps(caps)) {
+				fprintf(stderr, "iommufd-sim run: bad --caps "
+						"'%s'\n", caps);
+				return 2;
+			}
+		} else if (!strncmp(a, "--memlock=", 10)) {
+			memlock = a + 10;
+			if (!valid_size(memlock)) {
+				fprintf(stderr, "iommufd-sim run: bad --memlock "
+						"'%s'\n", memlock);
+				return 2;
+			}
+		} else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "iommufd-sim run: unknown option '%s'\n",
+				a);
+			run_usage(stderr);
+			return 2;
+		} else {
+			break;
+		}
+	}
+	if (i >= argc) {
+		fprintf(stderr, "iommufd-sim run: no program given\n");
+		run_usage(stderr);
+		return 2;
+	}
+	lib = find_library();
+	if (!lib)
+		return 2;
+	if (set_preload(lib) ||
+	    setenv("IOMMUFD_SIM_CONFIG", notest ? "notest" : "test", 1) ||
+	    (caps && setenv("IOMMUFD_SIM_CAPS", caps, 1)) ||
+	    (memlock && setenv("IOMMUFD_SIM_MEMLOCK", memlock, 1))) {
+		fprintf(stderr, "iommufd-sim run: setenv: %s\n",
+			strerror(errno));
+		free(lib);
+		return 2;
+	}
+	free(lib);
+	fflush(stdout);
+	execvp(argv[i], argv + i);
+	fprintf(stderr, "iommufd-sim run: %s: %s\n", argv[i], strerror(errno));
+	return errno == ENOENT ? 127 : 126;
+}
