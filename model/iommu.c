@@ -1,48 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
  * The parts of drivers/iommu/iommu.c that iommufd's behaviour depends on:
- * how iommu_map() cuts a run into hardware pages (which decides the page
- * sizes, and so what dirty tracking and the selftest mock report), and the
- * rules for copying driver data in from user memory.
+ * how iommu_map() cuts a run into hardware pages (pt_pgsize(), which
+ * decides the page sizes the selftest mock reports), and the rules for
+ * copying driver data in from user memory.
  */
 #include <string.h>
 
 #include "private.h"
-
-static inline unsigned int fls64_idx(uint64_t x)
-{
-	return 63 - __builtin_clzll(x);
-}
-
-uint64_t iommu_pgsize(uint64_t pgsize_bitmap, uint64_t iova, uint64_t paddr,
-		      uint64_t size, uint64_t *count)
-{
-	uint64_t addr_merge = paddr | iova, pgsizes, pgsize, next, offset;
-	unsigned int idx;
-
-	/* page sizes no bigger than @size, and no bigger than the alignment */
-	pgsizes = pgsize_bitmap & (~0ull >> (63 - fls64_idx(size)));
-	if (addr_merge)
-		pgsizes &= ~0ull >> (63 - __builtin_ctzll(addr_merge));
-	idx = fls64_idx(pgsizes);
-	pgsize = 1ull << idx;
-
-	/*
-	 * Stop short of the next alignment boundary of a bigger size, so the
-	 * next chunk can use it, if IOVA and PA are equally offset in it.
-	 */
-	pgsizes = idx == 63 ? 0 : pgsize_bitmap & ~(~0ull >> (63 - idx));
-	if (pgsizes) {
-		next = 1ull << __builtin_ctzll(pgsizes);
-		if (!((iova ^ paddr) & (next - 1))) {
-			offset = next - (addr_merge & (next - 1));
-			if (offset + next <= size)
-				size = offset;
-		}
-	}
-	*count = size >> idx;
-	return pgsize;
-}
+#include "pt/pt.h"
 
 static struct iommu_domain *to_domain(struct iopt_domain *d)
 {
@@ -58,7 +24,7 @@ static uint64_t domain_unmap(struct iopt_domain *iopt_domain, uint64_t iova,
 	while (unmapped < size) {
 		uint64_t count, pgsize, got;
 
-		pgsize = iommu_pgsize(iopt_domain->pgsize_bitmap, iova, 0,
+		pgsize = pt_pgsize(iopt_domain->pgsize_bitmap, iova, 0,
 				      size - unmapped, &count);
 		got = d->ops->unmap_pages(d, iova, pgsize, count);
 		if (!got)
@@ -82,7 +48,7 @@ static int domain_map(struct iopt_domain *iopt_domain, uint64_t iova,
 	while (left) {
 		uint64_t count, pgsize, mapped = 0;
 
-		pgsize = iommu_pgsize(iopt_domain->pgsize_bitmap, iova, paddr,
+		pgsize = pt_pgsize(iopt_domain->pgsize_bitmap, iova, paddr,
 				      left, &count);
 		rc = d->ops->map_pages(d, iova, paddr, pgsize, count, prot,
 				       &mapped);

@@ -107,9 +107,6 @@ struct iommu_domain {
  */
 void iommu_domain_init_paging(struct iommu_domain *d, uint64_t pgsize_bitmap,
 			      uint64_t aperture_start, uint64_t aperture_end);
-/* iommu_pgsize(): the page size for the next chunk and how many of them */
-uint64_t iommu_pgsize(uint64_t pgsize_bitmap, uint64_t iova, uint64_t paddr,
-		      uint64_t size, uint64_t *count);
 
 /*
  * iommu_copy_struct_from_user(): EINVAL for another data type or a length
