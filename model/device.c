@@ -172,6 +172,8 @@ void iommufd_device_destroy(struct iommufd_object *obj)
 	idev->dev->ictx = NULL;
 	idev->dev->idev = NULL;
 	iommufd_put_group(idev->ictx, idev->igroup);
+	/* fault.c: IOPF state a WARN path left behind */
+	iommufd_fault_device_destroy(idev);
 }
 
 /*
@@ -317,15 +319,23 @@ int iommufd_hw_pagetable_attach(struct iommufd_hw_pagetable *hwpt,
 			return rc;
 	}
 	if (!igroup->ndevices) {
-		rc = hwpt_attach_domain(hwpt, idev);
+		/* fault.c: IOPF on and the attach handle, as 6.12 does first */
+		rc = iommufd_fault_attach_prepare(hwpt, idev);
 		if (rc)
 			goto err_unresv;
+		rc = hwpt_attach_domain(hwpt, idev);
+		if (rc) {
+			iommufd_fault_attach_abort(hwpt, idev); /* fault.c */
+			goto err_unresv;
+		}
 		igroup->hwpt = hwpt;
 	}
 	rc = group_add_device(igroup, idev);
 	if (rc) {
-		if (!igroup->ndevices)
+		if (!igroup->ndevices) {
+			iommufd_fault_attach_abort(hwpt, idev); /* fault.c */
 			igroup->hwpt = NULL;
+		}
 		goto err_unresv;
 	}
 	hwpt->obj.users++;
@@ -349,6 +359,8 @@ struct iommufd_hw_pagetable *iommufd_hw_pagetable_detach(
 	if (!igroup->ndevices) {
 		igroup->hwpt = NULL;
 		group_block(idev->dev);
+		/* fault.c: pending faults answered, IOPF off */
+		iommufd_fault_detach(hwpt, idev);
 	}
 	if (hwpt_paging)
 		iopt_remove_reserved_iova(&hwpt_paging->ioas->iopt, idev->dev);
@@ -405,6 +417,7 @@ static struct iommufd_hw_pagetable *do_replace(struct iommufd_device *idev,
 	struct iommufd_group *igroup = idev->igroup;
 	struct iommufd_hwpt_paging *old_paging;
 	struct iommufd_hw_pagetable *old;
+	struct iommufd_attach_handle *fault_handle; /* fault.c */
 	uint32_t n;
 	int rc;
 
@@ -424,14 +437,23 @@ static struct iommufd_hw_pagetable *do_replace(struct iommufd_device *idev,
 			return NULL;
 		}
 	}
-	/* iommu_replace_group_handle(): straight to the new domain */
-	rc = group_set_domain(idev->dev, hwpt->domain, old->domain);
+	/* fault.c: IOPF on if the new HWPT is the first to take faults */
+	rc = iommufd_fault_replace_prepare(idev, hwpt, old, &fault_handle);
+	if (!rc) {
+		/* iommu_replace_group_handle(): straight to the new domain */
+		rc = group_set_domain(idev->dev, hwpt->domain, old->domain);
+		if (rc)
+			iommufd_fault_replace_abort(idev, hwpt, old,
+						    fault_handle);
+	}
 	if (rc) {
 		if (hwpt_paging)
 			group_remove_reserved_iova(igroup, hwpt_paging);
 		*err = rc;
 		return NULL;
 	}
+	/* fault.c: the old attachment's faults answered, IOPF maybe off */
+	iommufd_fault_replace_commit(idev, hwpt, old, fault_handle);
 	old_paging = find_hwpt_paging(old);
 	if (old_paging && (!hwpt_paging || hwpt_paging->ioas != old_paging->ioas))
 		group_remove_reserved_iova(igroup, old_paging);

@@ -178,6 +178,9 @@ void iommufd_object_destroy(struct iommufd_object *obj)
 	case IOMMUFD_OBJ_HWPT_NESTED:
 		iommufd_hwpt_nested_destroy(obj);
 		break;
+	case IOMMUFD_OBJ_FAULT:
+		iommufd_fault_destroy(obj);
+		break;
 	default:
 		break;
 	}

@@ -73,6 +73,9 @@ struct iommufd_ctx {
 	 */
 	uint32_t file_refs;
 	bool closed;
+	/* fault.c: open fault files by fd, attach handles of fault HWPTs */
+	struct iommufd_fault *fault_files;
+	struct iommufd_attach_handle *fault_handles;
 	struct staccess *staccesses; /* IOMMU_TEST_CMD access files */
 };
 
@@ -124,6 +127,15 @@ struct iommufd_device {
 	struct iommufd_dev *dev;
 	struct iommufd_group *igroup;
 	bool enforce_cache_coherency;
+	/*
+	 * fault.c: IOPF enables (idev->iopf_enabled), whether the driver
+	 * gave the device a fault param (iopf_queue_add_device), and the
+	 * param's partial requests awaiting their group's last page
+	 */
+	uint32_t iopf_enabled;
+	bool iopf_param;
+	struct iopf_fault *iopf_partial;
+	uint32_t iopf_npartial, iopf_partial_cap;
 };
 
 static inline struct iommufd_hwpt_paging *
@@ -206,9 +218,7 @@ int iommufd_ioas_option(struct iommufd_ucmd *ucmd);
 int iommufd_option_rlimit_mode(struct iommu_option *cmd,
 			       struct iommufd_ctx *ictx);
 
-struct iommufd_fault {
-	struct iommufd_object obj;
-};
+#include "fault.h"
 
 /* main.c: tear a context down (close, or the last file_ref after close) */
 void iommufd_ctx_release(struct iommufd_ctx *ictx);

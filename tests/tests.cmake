@@ -10,6 +10,7 @@ model_test(differential LABELS unit)
 model_test(sim_structs LABELS unit)
 target_link_libraries(test_sim_structs PRIVATE iommufd_sim_core)
 model_test(device LABELS unit)
+model_test(fault LABELS unit)
 model_test(sim_trace LABELS unit)
 target_link_libraries(test_sim_trace PRIVATE iommufd_sim_core)
 target_compile_definitions(test_sim_trace PRIVATE

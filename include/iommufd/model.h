@@ -118,6 +118,56 @@ int iommufd_ctx_check(const struct iommufd_ctx *ctx, char *why, size_t len);
 /* True when built with MODEL_DEBUG_INVARIANTS: every ioctl self-checks */
 bool iommufd_model_debug_invariants(void);
 
+/*
+ * Fault files. IOMMU_FAULT_QUEUE_ALLOC creates a FAULT object and opens a
+ * file on it (the kernel's "[iommufd-pgfault]"); out_fault_fd is the
+ * number that names the file in the calls below, on the same context.
+ *
+ * Numbering: with env->fd_ops the number is the host's (it reserves a
+ * real descriptor, so out_fault_fd is already what the program can use);
+ * it is taken after the FAULT object's ID, as in the kernel, and given
+ * back by put_unused_fd when the ioctl then fails or the file is closed.
+ * Without fd_ops the model picks the lowest number >= IOMMUFD_FAULT_FD_BASE
+ * that no open fault file of this context uses; a shim then has to map
+ * that number to a real fd itself (and rewrite out_fault_fd).
+ *
+ * The file holds the FAULT object (IOMMU_DESTROY of it is EBUSY while the
+ * file is open) and the context: after iommufd_ctx_close() the file still
+ * works, and its close releases the context if it was the last holder,
+ * so @ctx stays valid until then and not after. The file is not seekable
+ * (the offset the kernel checks is always 0). A number that names no open
+ * fault file of @ctx is -EBADF.
+ */
+#define IOMMUFD_FAULT_FD_BASE 3
+
+/*
+ * read(2): struct iommu_hwpt_pgfault records into user memory at @buf
+ * (resolved through env->mem). Returns the bytes read (whole fault groups
+ * only; 0 when nothing is pending, it never blocks) or -errno: ESPIPE for
+ * a count that is not a multiple of 40, EINVAL when the first pending
+ * group does not fit, EFAULT.
+ */
+long iommufd_fault_fd_read(struct iommufd_ctx *ctx, int fd, uint64_t buf,
+			   size_t count);
+/*
+ * write(2): struct iommu_hwpt_page_response entries from @buf. Returns the
+ * bytes consumed, or -errno when the first entry fails: ESPIPE for a
+ * count that is not a multiple of 8, EINVAL for a code other than
+ * SUCCESS/INVALID or a cookie that names no delivered, unanswered group,
+ * EFAULT.
+ */
+long iommufd_fault_fd_write(struct iommufd_ctx *ctx, int fd, uint64_t buf,
+			    size_t count);
+
+/* poll(2) bits (the Linux EPOLL* values) */
+#define IOMMUFD_POLLIN 0x001
+#define IOMMUFD_POLLOUT 0x004
+#define IOMMUFD_POLLRDNORM 0x040
+/* Always POLLOUT; POLLIN | POLLRDNORM while a group waits to be read */
+int iommufd_fault_fd_poll(struct iommufd_ctx *ctx, int fd);
+/* close(2): 0 or -EBADF. May release a closed context (see above). */
+int iommufd_fault_fd_close(struct iommufd_ctx *ctx, int fd);
+
 #ifdef __cplusplus
 }
 #endif

@@ -189,6 +189,11 @@ static int check_users(const struct iommufd_ctx *ictx, char *why, size_t len)
 				container_of(obj, struct iommufd_device, obj);
 
 			want[id] += 1 + idev->dev->attached;
+		} else if (obj->type == IOMMUFD_OBJ_FAULT) {
+			const struct iommufd_fault *fault =
+				container_of(obj, struct iommufd_fault, obj);
+
+			want[id] += fault->file_open; /* the fault fd */
 		}
 		if (obj->type == IOMMUFD_OBJ_HWPT_PAGING ||
 		    obj->type == IOMMUFD_OBJ_HWPT_NESTED) {
@@ -257,6 +262,8 @@ int iommufd_check_ctx(const struct iommufd_ctx *ictx, char *why, size_t len)
 		}
 	}
 	if (check_users(ictx, why, len))
+		return -1;
+	if (iommufd_fault_check_ctx(ictx, why, len))
 		return -1;
 	if (count != objs->count)
 		FAIL("table counts %u objects, holds %u", objs->count, count);
