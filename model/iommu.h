@@ -18,6 +18,7 @@
 #include <iommufd/platform.h>
 
 #include "iopt/io_pagetable.h"
+#include "pt/pt.h"
 
 struct iommu_domain;
 struct iommufd_ctx;
@@ -140,6 +141,15 @@ struct iommu_driver {
 	void (*release_device)(struct iommufd_dev *dev);
 	/* The blocking domain: the device translates nothing */
 	void (*block_dev)(struct iommufd_dev *dev);
+	/*
+	 * The hardware side: translate one access of @dev at @iova through
+	 * the table bytes, updating Accessed/Dirty as the hardware would.
+	 * @mem reaches pinned user pages by PFN (guest stage-1 tables).
+	 * 0 and *pa, or -ENODEV (blocked), -EFAULT (not present or out of
+	 * range), -EPERM (not permitted), -EIO (a table cannot be read).
+	 */
+	int (*translate)(struct iommufd_dev *dev, const struct iommufd_mem *mem,
+			 uint64_t iova, bool write, uint64_t *pa);
 	bool (*capable)(struct iommufd_dev *dev, enum iommu_cap cap);
 	/*
 	 * NULL means no hw_info callback: GET_HW_INFO reports type NONE.
@@ -205,6 +215,10 @@ static inline bool iommufd_dev_capable(struct iommufd_dev *dev,
 {
 	return dev->iommu->driver->capable(dev, cap);
 }
+
+/* dma.c: pinned user pages as page-table memory, fault -> errno */
+struct pt_mem iommufd_user_pt_mem(const struct iommufd_mem *mem);
+int iommufd_pt_fault_errno(enum pt_fault fault);
 
 /* drivers */
 extern const struct iommu_driver iommu_mock_driver;

@@ -47,3 +47,4 @@ add_test(NAME sim_cli_exit_codes COMMAND sh -c "
 set_tests_properties(sim_cli_exit_codes PROPERTIES LABELS unit)
 model_test(selftest LABELS unit)
 model_test(drivers LABELS unit)
+model_test(dma LABELS unit)

@@ -48,6 +48,13 @@ struct iommufd_mem_ops {
 	 * gigabytes long; without it those bytes are read through read().
 	 */
 	int (*check_zeroed)(void *priv, uint64_t uva, uint64_t len);
+	/*
+	 * Optional: the host address of the 4 KiB page with this PFN while
+	 * this provider has it pinned, else NULL. It is how a simulated
+	 * device's DMA and a guest's stage-1 page tables reach memory by
+	 * physical address; without it DMA through domains fails (-EIO).
+	 */
+	void *(*pinned_page)(void *priv, uint64_t pfn);
 };
 
 struct iommufd_mem {

@@ -129,6 +129,18 @@ int iommufd_dev_attach(struct iommufd_dev *dev, uint32_t *pt_id);
 /* VFIO_DEVICE_DETACH_IOMMUFD_PT: -EINVAL when not bound or not attached */
 int iommufd_dev_detach(struct iommufd_dev *dev);
 
+/*
+ * A DMA by @dev: copy @len bytes to (@write) or from @buf at @iova, page
+ * by page, through whatever its group is attached to, the way the IOMMU
+ * hardware does it: a walk of the page-table bytes that sets Accessed and
+ * (for writes) Dirty bits where the format and the device's PASID entry
+ * or DTE enable them. 0, or the first fault: -ENODEV (not attached),
+ * -EFAULT (not mapped), -EPERM (not permitted), -EIO (memory the provider
+ * cannot reach by physical address). Bytes before the fault were moved.
+ */
+int iommufd_dev_dma(struct iommufd_dev *dev, uint64_t iova, void *buf,
+		    size_t len, bool write);
+
 /* The DEVICE id while bound, else 0 */
 uint32_t iommufd_dev_id(const struct iommufd_dev *dev);
 

@@ -304,6 +304,25 @@ static struct iommu_domain *amd_domain_alloc_user(
 	return &pd->domain;
 }
 
+/* The hardware walk from the device's DTE */
+static int amd_translate(struct iommufd_dev *dev, const struct iommufd_mem *mem,
+			 uint64_t iova, bool write, uint64_t *pa)
+{
+	struct amd_dev *adev = dev->drv;
+	struct pt_xlate_result res;
+	enum pt_fault fault;
+
+	if (!adev->domain)
+		return -ENODEV;
+	fault = amd_dte_translate(&adev->dte, pt_phys_mem(&dev_amd(dev)->phys),
+				  iova, write ? PT_ACCESS_WRITE : PT_ACCESS_READ,
+				  &res);
+	if (fault)
+		return iommufd_pt_fault_errno(fault);
+	*pa = res.pa;
+	return 0;
+}
+
 const struct iommu_driver iommu_amd_driver = {
 	.name = "amd-iommu",
 	.iommu_init = amd_iommu_init,
@@ -311,6 +330,7 @@ const struct iommu_driver iommu_amd_driver = {
 	.probe_device = amd_probe_device,
 	.release_device = amd_release_device,
 	.block_dev = amd_block_dev,
+	.translate = amd_translate,
 	.capable = amd_capable,
 	.domain_alloc_user = amd_domain_alloc_user,
 	.resv_regions = amd_resv_regions,

@@ -212,11 +212,18 @@ static void self_unpin(void *priv, const uint64_t *pfns, size_t npages)
 	(void)npages;
 }
 
+/* The PFN of a pinned page is its page number, so the page is right there */
+static void *self_pinned_page(void *priv, uint64_t pfn)
+{
+	return (void *)(uintptr_t)(pfn << SELF_PAGE_SHIFT);
+}
+
 static const struct iommufd_mem_ops self_ops = {
 	.read = self_read,
 	.write = self_write,
 	.pin = self_pin,
 	.unpin = self_unpin,
+	.pinned_page = self_pinned_page,
 };
 
 struct iommufd_mem iommufd_mem_self(void)

@@ -550,12 +550,18 @@ static void sim_unpin(void *priv, const uint64_t *pfns, size_t npages)
 	}
 }
 
+static void *sim_pinned_page(void *priv, uint64_t pfn)
+{
+	return iommufd_mem_sim_page_data(priv, pfn);
+}
+
 static const struct iommufd_mem_ops sim_ops = {
 	.check_zeroed = sim_check_zeroed,
 	.read = sim_read,
 	.write = sim_write,
 	.pin = sim_pin,
 	.unpin = sim_unpin,
+	.pinned_page = sim_pinned_page,
 };
 
 /* ------------------------------------------------------------ public API */

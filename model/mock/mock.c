@@ -368,9 +368,34 @@ uint32_t mock_nested_iotlb(const struct iommu_domain *d, unsigned int id)
 	return container_of(d, struct mock_nested, domain)->iotlb[id];
 }
 
+/*
+ * The mock has no hardware; its "walk" is a lookup of the page map, so
+ * the selftest-style devices can still move data. It keeps no
+ * permissions and sets no dirty bits (IOMMU_TEST_OP_DIRTY does that).
+ */
+static int mock_translate(struct iommufd_dev *dev,
+			  const struct iommufd_mem *mem, uint64_t iova,
+			  bool write, uint64_t *pa)
+{
+	struct iommufd_hw_pagetable *hwpt =
+		dev->idev ? dev->idev->igroup->hwpt : NULL;
+	struct iommu_domain *d;
+
+	if (!hwpt)
+		return -ENODEV;
+	d = hwpt->domain;
+	if (mock_domain_is_nested(d))
+		d = d->parent;
+	if (!mock_domain_iova_to_phys(d, iova & ~(MOCK_IO_PAGE_SIZE - 1), pa))
+		return -EFAULT;
+	*pa += iova & (MOCK_IO_PAGE_SIZE - 1);
+	return 0;
+}
+
 const struct iommu_driver iommu_mock_driver = {
 	.name = "mock",
 	.capable = mock_capable,
 	.hw_info = mock_hw_info,
+	.translate = mock_translate,
 	.domain_alloc_user = mock_domain_alloc_user,
 };

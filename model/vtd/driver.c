@@ -571,6 +571,26 @@ static struct iommu_domain *vtd_domain_alloc_user(
 	return &dm->domain;
 }
 
+/* The hardware walk from the device's RID_PASID entry */
+static int vtd_translate(struct iommufd_dev *dev, const struct iommufd_mem *mem,
+			 uint64_t iova, bool write, uint64_t *pa)
+{
+	struct vtd_dev *vdev = dev->drv;
+	struct pt_xlate_result res;
+	enum pt_fault fault;
+
+	if (!vdev->domain)
+		return -ENODEV;
+	fault = vtd_pasid_translate(&vdev->pe, pt_phys_mem(&dev_vtd(dev)->phys),
+				    iommufd_user_pt_mem(mem), iova,
+				    write ? PT_ACCESS_WRITE : PT_ACCESS_READ,
+				    false, &res);
+	if (fault)
+		return iommufd_pt_fault_errno(fault);
+	*pa = res.pa;
+	return 0;
+}
+
 const struct iommu_driver iommu_vtd_driver = {
 	.name = "intel-iommu",
 	.iommu_init = vtd_iommu_init,
@@ -578,6 +598,7 @@ const struct iommu_driver iommu_vtd_driver = {
 	.probe_device = vtd_probe_device,
 	.release_device = vtd_release_device,
 	.block_dev = vtd_block_dev,
+	.translate = vtd_translate,
 	.capable = vtd_capable,
 	.hw_info = vtd_hw_info,
 	.domain_alloc_user = vtd_domain_alloc_user,

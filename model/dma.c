@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The DMA engine: a simulated device reads or writes memory through its
+ * IOMMU, one page at a time, the translation coming from the driver's
+ * hardware walk over the table bytes and the data from the memory
+ * provider's pinned pages.
+ */
+#include <string.h>
+
+#include "private.h"
+
+#define DMA_PAGE 4096ull
+/*
+ * Each step moves at most up to the next 2 KiB IOVA boundary: the
+ * smallest IO page of any driver (the selftest mock's), so one
+ * translation always covers the step and it stays inside one page.
+ */
+#define DMA_STEP 2048ull
+
+int iommufd_dev_dma(struct iommufd_dev *dev, uint64_t iova, void *buf,
+		    size_t len, bool write)
+{
+	const struct iommufd_mem *mem;
+	char *p = buf;
+
+	if (!dev->ictx || !dev->attached)
+		return -ENODEV;
+	mem = &dev->ictx->env->mem;
+	if (!dev->iommu->driver->translate || !mem->ops->pinned_page)
+		return -EIO;
+	while (len) {
+		uint64_t pa, n = DMA_STEP - (iova & (DMA_STEP - 1));
+		char *page;
+		int rc;
+
+		if (n > len)
+			n = len;
+		rc = dev->iommu->driver->translate(dev, mem, iova, write, &pa);
+		if (rc)
+			return rc;
+		page = mem->ops->pinned_page(mem->priv, pa / DMA_PAGE);
+		if (!page)
+			return -EIO;
+		if (write)
+			memcpy(page + (pa & (DMA_PAGE - 1)), p, n);
+		else
+			memcpy(p, page + (pa & (DMA_PAGE - 1)), n);
+		p += n;
+		iova += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* pt_mem over pinned user pages: a guest's stage-1 tables */
+static uint64_t *user_entry(void *priv, uint64_t pa)
+{
+	const struct iommufd_mem *mem = priv;
+	char *page = mem->ops->pinned_page(mem->priv, pa / DMA_PAGE);
+
+	return page ? (uint64_t *)(page + (pa & (DMA_PAGE - 8))) : NULL;
+}
+
+static const struct pt_mem_ops user_mem_ops = {
+	.entry = user_entry,
+};
+
+struct pt_mem iommufd_user_pt_mem(const struct iommufd_mem *mem)
+{
+	return (struct pt_mem){ .ops = &user_mem_ops, .priv = (void *)mem };
+}
+
+int iommufd_pt_fault_errno(enum pt_fault fault)
+{
+	switch (fault) {
+	case PT_FAULT_NONE:
+		return 0;
+	case PT_FAULT_PERM:
+		return -EPERM;
+	case PT_FAULT_NOT_PRESENT:
+	case PT_FAULT_RANGE:
+		return -EFAULT;
+	default:
+		return -EIO;
+	}
+}
