@@ -685,9 +685,13 @@ static int test_trigger_iopf(struct iommufd_ucmd *ucmd,
 	if (!idev->dev->selftest)
 		return -EINVAL;
 	/*
-	 * A fault on a HWPT without a fault object is answered by the core
-	 * and never seen by userspace; the ioctl succeeds either way.
+	 * Queued when the device's HWPT has a fault object, answered by the
+	 * core otherwise; the ioctl succeeds either way.
 	 */
+	iommufd_fault_trigger_iopf(idev->dev, cmd->trigger_iopf.pasid,
+				   cmd->trigger_iopf.grpid,
+				   cmd->trigger_iopf.perm,
+				   cmd->trigger_iopf.addr);
 	return 0;
 }
 
