@@ -3,7 +3,8 @@
  * The DMA engine: a simulated device reads or writes memory through its
  * IOMMU, one page at a time, the translation coming from the driver's
  * hardware walk over the table bytes and the data from the memory
- * provider's pinned pages.
+ * provider's pinned pages. A translation fault also raises a page
+ * request, which only devices with page-request support deliver.
  */
 #include <string.h>
 
@@ -36,6 +37,18 @@ int iommufd_dev_dma(struct iommufd_dev *dev, uint64_t iova, void *buf,
 		if (n > len)
 			n = len;
 		rc = dev->iommu->driver->translate(dev, mem, iova, write, &pa);
+		if (rc == -EFAULT || rc == -EPERM) {
+			/*
+			 * A device that can issue page requests (PRI) asks
+			 * for the page: it reaches a fault queue when its
+			 * HWPT has one, the core answers it otherwise.
+			 */
+			iommufd_fault_trigger_iopf(
+				dev, IOMMU_NO_PASID, 0,
+				write ? IOMMU_FAULT_PERM_WRITE :
+					IOMMU_FAULT_PERM_READ,
+				iova & ~(DMA_PAGE - 1));
+		}
 		if (rc)
 			return rc;
 		page = mem->ops->pinned_page(mem->priv, pa / DMA_PAGE);

@@ -11,6 +11,7 @@
 #include <iommufd/uapi_test.h>
 
 #include "harness.h"
+#include "private.h"
 
 struct fixture {
 	struct harness h;
@@ -391,6 +392,53 @@ Test(selftest, trigger_iopf_reaches_the_fault_queue)
 	cr_assert_eq(pgf.pasid, 1);
 	cmd.trigger_iopf.dev_id = ioas;
 	cr_assert_eq(test_cmd(&f, &cmd), -ENOENT);
+	cr_assert_eq(iommufd_fault_fd_close(f.h.ctx, falloc.out_fault_fd), 0);
+	teardown(&f);
+}
+
+Test(selftest, dma_fault_raises_a_page_request)
+{
+	struct fixture f;
+	uint32_t ioas, stdev, hwpt, idev, parent;
+	struct iommu_fault_alloc falloc = { .size = sizeof(falloc) };
+	struct iommu_hwpt_selftest data = { .iotlb = IOMMU_TEST_IOTLB_DEFAULT };
+	struct iommu_hwpt_alloc alloc = { .size = sizeof(alloc) };
+	struct iommu_hwpt_pgfault pgf;
+	struct iommu_test_cmd cmd = { 0 };
+	struct iommufd_dev *dev;
+	char c;
+
+	setup(&f, IOMMUFD_CONFIG_TEST);
+	ioas = h_ioas_alloc(&f.h);
+	mock_domain(&f, ioas, 0, &stdev, &hwpt, &idev);
+	ASSERT_OK(&f.h, IOMMU_FAULT_QUEUE_ALLOC, &falloc);
+	alloc.dev_id = idev;
+	alloc.pt_id = ioas;
+	alloc.flags = IOMMU_HWPT_ALLOC_NEST_PARENT;
+	ASSERT_OK(&f.h, IOMMU_HWPT_ALLOC, &alloc);
+	parent = alloc.out_hwpt_id;
+	alloc = (struct iommu_hwpt_alloc){
+		.size = sizeof(alloc), .flags = IOMMU_HWPT_FAULT_ID_VALID,
+		.dev_id = idev, .pt_id = parent,
+		.data_type = IOMMU_HWPT_DATA_SELFTEST, .data_len = sizeof(data),
+		.data_uptr = (uintptr_t)&data, .fault_id = falloc.out_fault_id,
+	};
+	ASSERT_OK(&f.h, IOMMU_HWPT_ALLOC, &alloc);
+	cmd = (struct iommu_test_cmd){ .op = IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE,
+				       .id = stdev,
+				       .mock_domain_replace.pt_id =
+					       alloc.out_hwpt_id };
+	cr_assert_eq(test_cmd(&f, &cmd), 0);
+	/* the mock device behind the DEVICE object */
+	dev = container_of(iommufd_get_object(f.h.ctx, idev, IOMMUFD_OBJ_DEVICE),
+			   struct iommufd_device, obj)->dev;
+	cr_assert_eq(iommufd_dev_dma(dev, MOCK_APERTURE_START + 0x1234, &c, 1,
+				     true), -EFAULT);
+	cr_assert_eq(iommufd_fault_fd_read(f.h.ctx, falloc.out_fault_fd,
+					   (uintptr_t)&pgf, sizeof(pgf)),
+		     (long)sizeof(pgf));
+	cr_assert_eq(pgf.addr, MOCK_APERTURE_START + 0x1000);
+	cr_assert_eq(pgf.perm, IOMMU_PGFAULT_PERM_WRITE);
 	cr_assert_eq(iommufd_fault_fd_close(f.h.ctx, falloc.out_fault_fd), 0);
 	teardown(&f);
 }
