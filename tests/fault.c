@@ -747,3 +747,67 @@ Test(fault, destroy_answers_everything)
 	/* the context goes with groups pending in both states (ASan) */
 	teardown(&f);
 }
+
+Test(fault, only_the_file_holds_the_context)
+{
+	struct fixture f;
+	struct iommu_hwpt_pgfault buf[1];
+	uint32_t id;
+	int fd;
+
+	setup(&f);
+	id = new_fault(&f, &fd);
+	cr_assert_eq(id, 1);
+	iommufd_ctx_close(f.h.ctx);
+	cr_assert(f.h.ctx->closed);
+	cr_assert_eq(rd(&f, fd, buf, REC), 0);
+	cr_assert_eq(iommufd_fault_fd_poll(f.h.ctx, fd), IOMMUFD_POLLOUT);
+	/* the close releases the context and destroys the FAULT (ASan) */
+	cr_assert_eq(iommufd_fault_fd_close(f.h.ctx, fd), 0);
+	f.h.ctx = NULL;
+	iommufd_platform_free(f.p);
+}
+
+/*
+ * VT-d turns IOPF on only for a PCI device with ATS and PRI, which no
+ * model device has: attaching to a HWPT with a fault object fails before
+ * the domain is touched.
+ */
+Test(fault, vtd_cannot_enable_iopf)
+{
+	struct fixture f;
+	struct iommufd_iommu_desc vd = { .kind = IOMMUFD_IOMMU_INTEL_VTD };
+	struct iommu_hwpt_vtd_s1 s1 = { .pgtbl_addr = 0x200000,
+					.addr_width = 48 };
+	struct iommu_hwpt_alloc cmd;
+	struct iommufd_dev_desc dd = { 0 };
+	struct iommufd_iommu *vtd;
+	struct iommufd_dev *d;
+	uint32_t dev_id, fault, pt;
+	int err = 0, fd;
+
+	setup(&f);
+	vtd = iommufd_platform_add_iommu(f.p, &vd, &err);
+	cr_assert_not_null(vtd, "add_iommu: %d", err);
+	d = iommufd_platform_add_dev(f.p, vtd, &dd, &err);
+	cr_assert_not_null(d, "add_dev: %d", err);
+	dev_id = bind(&f, d);
+	make_parent(&f, dev_id);
+	fault = new_fault(&f, &fd);
+	cmd = (struct iommu_hwpt_alloc){
+		.size = sizeof(cmd), .flags = IOMMU_HWPT_FAULT_ID_VALID,
+		.dev_id = dev_id, .pt_id = f.parent, .fault_id = fault,
+		.data_type = IOMMU_HWPT_DATA_VTD_S1, .data_len = sizeof(s1),
+		.data_uptr = (uintptr_t)&s1,
+	};
+	ASSERT_OK(&f.h, IOMMU_HWPT_ALLOC, &cmd);
+	cr_assert_eq(attach(&f, d, cmd.out_hwpt_id), -ENODEV);
+	cr_assert_eq(d->idev->iopf_enabled, 0);
+	cr_assert(!d->attached);
+	/* without the fault object the same stage 1 attaches */
+	cmd.flags = 0;
+	ASSERT_OK(&f.h, IOMMU_HWPT_ALLOC, &cmd);
+	pt = cmd.out_hwpt_id;
+	cr_assert_eq(attach(&f, d, pt), 0);
+	teardown(&f);
+}
