@@ -548,39 +548,6 @@ static struct iommufd_fault *file_lookup(struct iommufd_ctx *ictx, int fd)
 	return NULL;
 }
 
-/*
- * get_unused_fd_flags(): the process's table when the env has one, else
- * the lowest number from IOMMUFD_FAULT_FD_BASE this context does not use
- * (the file list is kept sorted by number).
- */
-static int fd_get_unused(struct iommufd_ctx *ictx)
-{
-	const struct iommufd_env *env = ictx->env;
-	struct iommufd_fault *fault;
-	int fd = IOMMUFD_FAULT_FD_BASE;
-
-	if (env->fd_ops)
-		return env->fd_ops->get_unused_fd(env->fd_priv);
-	for (fault = ictx->fault_files; fault; fault = fault->next_file) {
-		if (fault->fd > fd)
-			break;
-		if (fault->fd == fd) {
-			if (fd == INT32_MAX)
-				return -EMFILE;
-			fd++;
-		}
-	}
-	return fd;
-}
-
-static void fd_put_unused(struct iommufd_ctx *ictx, int fd)
-{
-	const struct iommufd_env *env = ictx->env;
-
-	if (env->fd_ops && env->fd_ops->put_unused_fd)
-		env->fd_ops->put_unused_fd(env->fd_priv, fd);
-}
-
 /* fd_install(): the number now names the file */
 static void fd_install(struct iommufd_ctx *ictx, struct iommufd_fault *fault,
 		       int fd)
@@ -631,7 +598,7 @@ int iommufd_fault_alloc(struct iommufd_ucmd *ucmd)
 	fault->obj.users++;
 	iommufd_ctx_get(ictx);
 
-	fdno = fd_get_unused(ictx);
+	fdno = iommufd_get_unused_fd(ictx);
 	if (fdno < 0) {
 		rc = fdno;
 		goto out_abort;
@@ -647,7 +614,7 @@ int iommufd_fault_alloc(struct iommufd_ucmd *ucmd)
 	return 0;
 
 out_put_fdno:
-	fd_put_unused(ictx, fdno);
+	iommufd_put_unused_fd(ictx, fdno);
 out_abort:
 	/* __fput_sync() in iommufd_object_abort_and_destroy() */
 	fault_file_release(fault);
@@ -836,7 +803,7 @@ int iommufd_fault_fd_close(struct iommufd_ctx *ctx, int fd)
 	*pp = fault->next_file;
 	fault->next_file = NULL;
 	fault->fd = -1;
-	fd_put_unused(ctx, fd);
+	iommufd_put_unused_fd(ctx, fd);
 	/* the context outlives this call unless it was closed and this is
 	 * its last reference */
 	last = ctx->closed && ctx->file_refs == 1;

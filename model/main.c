@@ -289,6 +289,37 @@ struct iommufd_ctx *iommufd_ctx_open(const struct iommufd_env *env,
 	return ictx;
 }
 
+/*
+ * get_unused_fd_flags() for the files the model creates: the host's
+ * descriptor table when it has one, else the lowest number from 3 that
+ * no access or fault file of this context holds.
+ */
+int iommufd_get_unused_fd(struct iommufd_ctx *ictx)
+{
+	const struct iommufd_env *env = ictx->env;
+	struct iommufd_fault *fault;
+	int fd;
+
+	if (env->fd_ops)
+		return env->fd_ops->get_unused_fd(env->fd_priv);
+	for (fd = 3; fd < INT32_MAX; fd++) {
+		for (fault = ictx->fault_files; fault && fault->fd != fd;
+		     fault = fault->next_file)
+			;
+		if (!fault && !iommufd_selftest_fd_used(ictx, fd))
+			return fd;
+	}
+	return -EMFILE;
+}
+
+void iommufd_put_unused_fd(struct iommufd_ctx *ictx, int fd)
+{
+	const struct iommufd_env *env = ictx->env;
+
+	if (env->fd_ops && env->fd_ops->put_unused_fd)
+		env->fd_ops->put_unused_fd(env->fd_priv, fd);
+}
+
 void iommufd_ctx_get(struct iommufd_ctx *ictx)
 {
 	ictx->file_refs++;

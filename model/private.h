@@ -222,6 +222,10 @@ int iommufd_option_rlimit_mode(struct iommu_option *cmd,
 
 /* main.c: tear a context down (close, or the last file_ref after close) */
 void iommufd_ctx_release(struct iommufd_ctx *ictx);
+/* One number space for the access and fault files of a context */
+int iommufd_get_unused_fd(struct iommufd_ctx *ictx);
+void iommufd_put_unused_fd(struct iommufd_ctx *ictx, int fd);
+bool iommufd_selftest_fd_used(struct iommufd_ctx *ictx, int fd);
 /* iommufd_ctx_get()/put(): a reference on the iommufd file */
 void iommufd_ctx_get(struct iommufd_ctx *ictx);
 void iommufd_ctx_put(struct iommufd_ctx *ictx);

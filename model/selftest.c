@@ -389,27 +389,14 @@ static const struct iommufd_access_ops staccess_ops = {
 	.unmap = staccess_unmap,
 };
 
-/* get_unused_fd_flags(): the host's number, or our own lowest free */
-static int get_unused_fd(struct iommufd_ctx *ictx)
+bool iommufd_selftest_fd_used(struct iommufd_ctx *ictx, int fd)
 {
-	const struct iommufd_env *env = ictx->env;
 	struct staccess *s;
-	int fd;
 
-	if (env->fd_ops)
-		return env->fd_ops->get_unused_fd(env->fd_priv);
-	for (fd = 3;; fd++) {
-		for (s = ictx->staccesses; s && s->fd != fd; s = s->next)
-			;
-		if (!s)
-			return fd;
-	}
-}
-
-static void put_unused_fd(struct iommufd_ctx *ictx, int fd)
-{
-	if (ictx->env->fd_ops)
-		ictx->env->fd_ops->put_unused_fd(ictx->env->fd_priv, fd);
+	for (s = ictx->staccesses; s; s = s->next)
+		if (s->fd == fd)
+			return true;
+	return false;
 }
 
 static void staccess_unlink(struct iommufd_ctx *ictx, struct staccess *s)
@@ -436,7 +423,7 @@ static int test_create_access(struct iommufd_ucmd *ucmd,
 	if (!s)
 		return -ENOMEM;
 	s->ictx = ictx;
-	s->fd = get_unused_fd(ictx);
+	s->fd = iommufd_get_unused_fd(ictx);
 	if (s->fd < 0) {
 		free(s);
 		return -ENOMEM;
@@ -467,7 +454,7 @@ out_destroy:
 	iommufd_access_destroy(access);
 out_put_fd:
 	staccess_unlink(ictx, s);
-	put_unused_fd(ictx, s->fd);
+	iommufd_put_unused_fd(ictx, s->fd);
 	free(s);
 	return rc;
 }
@@ -653,7 +640,7 @@ static int test_access_replace_ioas(struct iommufd_ucmd *ucmd,
 static void staccess_release(struct iommufd_ctx *ictx, struct staccess *s)
 {
 	staccess_unlink(ictx, s);
-	put_unused_fd(ictx, s->fd);
+	iommufd_put_unused_fd(ictx, s->fd);
 	staccess_unmap(s, 0, UINT64_MAX);
 	iommufd_access_destroy(s->access);
 	free(s);
@@ -667,7 +654,7 @@ int iommufd_ctx_close_fd(struct iommufd_ctx *ictx, int fd)
 		return -EBADF;
 	s = staccess_get(ictx, (uint32_t)fd);
 	if (!s)
-		return -EBADF;
+		return iommufd_fault_fd_close(ictx, fd);
 	staccess_release(ictx, s);
 	return 0;
 }

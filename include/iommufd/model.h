@@ -86,7 +86,8 @@ struct iommufd_ctx;
 
 /*
  * close() of a file the model created for this context (an
- * IOMMU_TEST_CMD access fd): 0, or -EBADF when @fd is not one of them.
+ * IOMMU_TEST_CMD access fd or a fault queue fd): 0, or -EBADF when @fd is
+ * not one of them.
  * Like the real files, these hold the context: one left open keeps it
  * alive after iommufd_ctx_close().
  */
