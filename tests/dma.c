@@ -20,6 +20,7 @@ struct fixture {
 	struct iommufd_dev *dev;
 	uint32_t dev_id, ioas;
 	char *buf;
+	char *map; /* what mmap gave */
 };
 
 static void setup(struct fixture *f, enum iommufd_iommu_kind kind)
@@ -37,9 +38,16 @@ static void setup(struct fixture *f, enum iommufd_iommu_kind kind)
 	cr_assert_not_null(f->dev);
 	cr_assert_eq(iommufd_dev_bind(f->h.ctx, f->dev, &f->dev_id), 0);
 	f->ioas = h_ioas_alloc(&f->h);
-	f->buf = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
+	f->map = mmap(NULL, 4 << 20, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	cr_assert_neq(f->buf, MAP_FAILED);
+	cr_assert_neq(f->map, MAP_FAILED);
+	/*
+	 * One page past a 2 MiB boundary: IOVA and PA then differ in bit
+	 * 12, so every driver maps 4 KiB pages whatever mmap returned
+	 * (the self provider's PA is the VA).
+	 */
+	f->buf = (char *)(((uintptr_t)f->map + (2 << 20) - 1) &
+			  ~((uintptr_t)(2 << 20) - 1)) + 4096;
 	memset(f->buf, 0, 1 << 20);
 }
 
@@ -47,7 +55,7 @@ static void teardown(struct fixture *f)
 {
 	harness_close(&f->h);
 	iommufd_platform_free(f->p);
-	munmap(f->buf, 1 << 20);
+	munmap(f->map, 4 << 20);
 }
 
 static uint32_t dirty_hwpt(struct fixture *f)
