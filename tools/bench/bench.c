@@ -19,6 +19,8 @@
 #include <iommufd/model.h>
 #include <iommufd/uapi.h>
 
+#include "bench.h"
+
 #define PAGE 4096ull
 
 static int direct_read(void *priv, void *dst, uint64_t uva, size_t len)
@@ -60,7 +62,7 @@ static struct iommufd_env env = {
 	.rlimit_memlock = IOMMUFD_RLIM_INFINITY,
 };
 
-static double now(void)
+double bench_now(void)
 {
 	struct timespec ts;
 
@@ -136,7 +138,7 @@ static void bench_churn(uint64_t live, uint64_t ops, const char *label)
 
 	for (uint64_t i = 0; i < live; i++)
 		map_fixed(ctx, ioas, 2 * i * PAGE + PAGE, PAGE);
-	t = now();
+	t = bench_now();
 	for (uint64_t i = 0; i < ops; i++) {
 		uint64_t slot = next_rand() % live;
 		uint64_t iova = (2 * slot + 2) * PAGE;
@@ -144,7 +146,7 @@ static void bench_churn(uint64_t live, uint64_t ops, const char *label)
 		map_fixed(ctx, ioas, iova, PAGE);
 		unmap(ctx, ioas, iova, PAGE);
 	}
-	t = now() - t;
+	t = bench_now() - t;
 	printf("map_unmap_pairs_%s %.0f pairs/s\n", label, ops / t);
 	iommufd_ctx_close(ctx);
 }
@@ -179,7 +181,7 @@ static void bench_auto_alloc(uint64_t live, uint64_t ops)
 
 	for (uint64_t i = 0; i < live; i++)
 		map_fixed(ctx, ioas, 2 * i * PAGE + PAGE, PAGE);
-	t = now();
+	t = bench_now();
 	for (uint64_t i = 0; i < ops; i++) {
 		struct iommu_ioas_map cmd = {
 			.size = sizeof(cmd),
@@ -192,7 +194,7 @@ static void bench_auto_alloc(uint64_t live, uint64_t ops)
 		ioctl_or_die(ctx, IOMMU_IOAS_MAP, &cmd);
 		unmap(ctx, ioas, cmd.iova, 2 * PAGE);
 	}
-	t = now() - t;
+	t = bench_now() - t;
 	int exp = 0;
 
 	for (uint64_t n = live; n >= 10; n /= 10)
@@ -216,5 +218,6 @@ int main(int argc, char **argv)
 		bench_churn(1000000, 2000000, "1e6");
 	bench_memory(quick ? 100000 : 1000000);
 	bench_auto_alloc(10000, quick ? 200 : 2000);
+	bench_page_tables(quick);
 	return 0;
 }
