@@ -104,6 +104,8 @@ const struct pt_format amd_v1_format = {
 	.pgsizes = 0x000ffffffffff000ull,
 	.a_bit = AMD_PTE_A,
 	.d_bit = AMD_PTE_HD,
+	/* NextLevel 7 pages also encode their size in the address bits */
+	.shape_mask = AMD_PTE_PR | AMD_PTE_NL_MASK,
 	.present = v1_present,
 	.is_leaf = v1_is_leaf,
 	.malformed = v1_malformed,

@@ -113,6 +113,12 @@ struct pt_format {
 	uint64_t pgsizes;
 	/* Accessed flag (any entry) and dirty flag (leaves); 0 if none */
 	uint64_t a_bit, d_bit;
+	/*
+	 * The bits present/is_leaf/malformed/leaf_lg2 look at: two entries
+	 * of one level that agree on them classify the same, which lets
+	 * table scans skip the accessors. 0: always ask them.
+	 */
+	uint64_t shape_mask;
 
 	bool (*present)(uint64_t pte);
 	/* For a present entry: maps a page rather than pointing to a table */

@@ -641,7 +641,8 @@ void pt_read_and_clear_dirty(struct pt_table *t, uint64_t iova, uint64_t len,
 		return;
 	do {
 		struct find f;
-		uint64_t sz, *table, span_mask;
+		uint64_t sz, *table, span_mask, cached_shape;
+		enum find_kind cached_kind = FIND_HOLE;
 		unsigned int level;
 
 		find(t, iova, &f);
@@ -654,6 +655,7 @@ void pt_read_and_clear_dirty(struct pt_table *t, uint64_t iova, uint64_t len,
 		}
 		table = tbl(t, f.table_pa);
 		level = f.level;
+		cached_shape = ~0ull;
 		/* IOVA bits above this table: a change means another table */
 		span_mask = pt_level_shift(level) + PT_INDEX_BITS >= 64 ?
 				    0 :
@@ -679,18 +681,29 @@ void pt_read_and_clear_dirty(struct pt_table *t, uint64_t iova, uint64_t len,
 
 				f.index = i;
 				f.count = 1;
-				if (!fmt->present(pte)) {
-					f.kind = FIND_HOLE;
-					f.lg2 = pt_level_shift(level);
+				f.lg2 = pt_level_shift(level);
+				/* same shape as the last one-entry result */
+				if ((pte & fmt->shape_mask) == cached_shape) {
+					f.kind = cached_kind;
 					continue;
 				}
-				if ((fmt->malformed && fmt->malformed(pte, level)) ||
-				    !fmt->is_leaf(pte, level))
-					break; /* a table or worse: look up again */
-				f.kind = FIND_LEAF;
-				f.lg2 = fmt->leaf_lg2(pte, level);
-				f.count = 1u << (f.lg2 - pt_level_shift(level));
-				f.index = i & ~(f.count - 1);
+				if (!fmt->present(pte)) {
+					f.kind = FIND_HOLE;
+				} else if ((fmt->malformed &&
+					    fmt->malformed(pte, level)) ||
+					   !fmt->is_leaf(pte, level)) {
+					break; /* a table or worse: look up */
+				} else {
+					f.kind = FIND_LEAF;
+					f.lg2 = fmt->leaf_lg2(pte, level);
+					f.count = 1u << (f.lg2 -
+							 pt_level_shift(level));
+					f.index = i & ~(f.count - 1);
+				}
+				if (fmt->shape_mask && f.count == 1) {
+					cached_shape = pte & fmt->shape_mask;
+					cached_kind = f.kind;
+				}
 			}
 		}
 	} while (iova < end);

@@ -73,6 +73,7 @@ const struct pt_format vtd_ss_format = {
 	.unmap_style = PT_UNMAP_RANGE,
 	.pgsizes = VTD_PGSIZES,
 	.a_bit = VTD_SS_A,
+	.shape_mask = VTD_SS_R | VTD_SS_W | VTD_SS_PS,
 	.d_bit = VTD_SS_D,
 	.present = ss_present,
 	.is_leaf = ss_is_leaf,
