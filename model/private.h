@@ -65,6 +65,7 @@ struct iommufd_ctx {
 	struct iommufd_objects objects;
 	uint8_t account_mode; /* IOPT_PAGES_ACCOUNT_USER or _MM */
 	struct iommufd_ioas *vfio_ioas; /* compat IOAS, not a reference */
+	bool no_iommu_mode; /* VFIO attached a no-iommu group (for good) */
 	struct iommufd_group *groups;	/* groups with a bound device */
 	/*
 	 * References on the iommufd file from inside (iommufd_ctx_get()): a

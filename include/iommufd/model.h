@@ -65,6 +65,8 @@ struct iommufd_fd_ops {
 
 /* How the simulated kernel was built */
 #define IOMMUFD_CONFIG_TEST (1u << 0) /* CONFIG_IOMMUFD_TEST: IOMMU_TEST_CMD */
+/* CONFIG_VFIO_NOIOMMU: the VFIO container may offer VFIO_NOIOMMU_IOMMU */
+#define IOMMUFD_CONFIG_VFIO_NOIOMMU (1u << 1)
 
 struct iommufd_env {
 	struct iommufd_mem mem;
@@ -118,6 +120,30 @@ int iommufd_ctx_check(const struct iommufd_ctx *ctx, char *why, size_t len);
 
 /* True when built with MODEL_DEBUG_INVARIANTS: every ioctl self-checks */
 bool iommufd_model_debug_invariants(void);
+
+/*
+ * What VFIO does to an iommufd that serves as a container (the calls
+ * drivers/vfio/group.c and vfio/iommufd.c make), so /dev/vfio/vfio users
+ * can be simulated; the type1 container ioctls themselves go through
+ * iommufd_ctx_ioctl().
+ *
+ * VFIO_GROUP_SET_CONTAINER of an ordinary group: make sure a compat IOAS
+ * exists. Creates one (a normal IOAS object, reported by IOMMU_VFIO_IOAS
+ * GET) only when none is set; 0, -EINVAL in no-iommu mode, or the
+ * IOAS_ALLOC errors (-ENOMEM, -EBUSY when no ID is free). The new IOAS
+ * takes the lowest free ID even when the call then keeps the existing one
+ * (the ID is given back at once).
+ */
+int iommufd_vfio_compat_ioas_create(struct iommufd_ctx *ctx);
+/*
+ * VFIO_GROUP_SET_CONTAINER of a no-iommu group (CONFIG_VFIO_NOIOMMU):
+ * enter no-iommu mode; -EINVAL if a compat IOAS is set. The mode never
+ * ends: type1 becomes unavailable and only VFIO_SET_IOMMU(NOIOMMU) works.
+ */
+int iommufd_vfio_compat_set_no_iommu(struct iommufd_ctx *ctx);
+/* The compat IOAS's ID, or -ENODEV when none is set */
+int iommufd_vfio_compat_ioas_get_id(struct iommufd_ctx *ctx,
+				    uint32_t *out_ioas_id);
 
 /*
  * Fault files. IOMMU_FAULT_QUEUE_ALLOC creates a FAULT object and opens a
