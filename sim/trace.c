@@ -266,7 +266,7 @@ bad:
 static int get_u64(struct pctx *p, json_t *v, const char *what,
 		   uint64_t *out)
 {
-	bool neg;
+	bool neg = false;
 
 	if (parse_int(p, v, what, &neg, out))
 		return -1;
