@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The main job on the bundled example: build and install the model into a
-# private prefix, build examples/ioas_session.c against the installed
-# package with pkg-config (as another project would), and run it.
+# The main job on the bundled examples: build and install the model into a
+# private prefix, build the example programs against the installed package
+# with pkg-config (as another project would) and run them, then replay the
+# bundled trace (recorded results of Linux 6.12) against the model.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 prefix=$PWD/build/prefix
@@ -12,7 +13,14 @@ cmake --build build/release -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
 cmake --install build/release >/dev/null
 
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig:$prefix/lib/x86_64-linux-gnu/pkgconfig
-cc -std=gnu11 -Wall -Wextra -Werror examples/ioas_session.c \
-	$(pkg-config --cflags --libs iommufd-model) -o build/ioas_session
+for ex in ioas_session migration; do
+	cc -std=gnu11 -Wall -Wextra -Werror "examples/$ex.c" \
+		$(pkg-config --cflags --libs iommufd-model) -o "build/$ex"
+done
 "$prefix/bin/iommufd-sim" --version
+echo "== examples/ioas_session.c: an IOAS session"
 ./build/ioas_session
+echo "== examples/migration.c: dirty tracking with a VT-d device"
+./build/migration
+echo "== examples/traces/ioas-session.jsonl: replay against the model"
+"$prefix/bin/iommufd-sim" replay examples/traces/ioas-session.jsonl
