@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <iommufd/model.h>
+#include <iommufd/platform.h>
 #include <iommufd/uapi.h>
 
 #define ARG_VA 0x10000ull
@@ -22,15 +23,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct iommufd_mem_sim *sim = iommufd_mem_sim_new();
+	struct iommufd_platform *platform = iommufd_platform_new();
 	struct iommufd_acct acct = { 0 };
 	struct iommufd_env env = {
 		.mem = iommufd_mem_sim_provider(sim),
 		.acct = &acct,
 		.caps = IOMMUFD_CAP_SYS_RESOURCE,
 		.rlimit_memlock = 1 << 20,
+		/* a test kernel: IOMMU_TEST_CMD brings mock devices and HWPTs */
+		.platform = platform,
+		.config = IOMMUFD_CONFIG_TEST,
 	};
 	struct iommufd_ctx *ctx = iommufd_ctx_open(&env, 0);
 	char why[512];
+	int fds[64];
+	size_t nfds, i;
 
 	while (size >= 2) {
 		uint8_t nr = data[0], len = data[1];
@@ -49,7 +56,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		data += len;
 		size -= len;
 	}
+	/* a process exit: the files the ioctls created close too */
+	nfds = iommufd_ctx_fds(ctx, fds, 64);
+	for (i = 0; i < nfds && i < 64; i++)
+		iommufd_ctx_close_fd(ctx, fds[i]);
 	iommufd_ctx_close(ctx);
+	iommufd_platform_free(platform);
 	iommufd_mem_sim_free(sim);
 	return 0;
 }

@@ -389,6 +389,34 @@ static const struct iommufd_access_ops staccess_ops = {
 	.unmap = staccess_unmap,
 };
 
+size_t iommufd_ctx_fds(struct iommufd_ctx *ictx, int *fds, size_t max)
+{
+	struct iommufd_fault *fault;
+	struct staccess *s;
+	size_t n = 0;
+	int fd;
+
+	/* few files per context: find each next number by scanning */
+	for (fd = 0; fd < INT32_MAX;) {
+		int next = INT32_MAX;
+
+		for (s = ictx->staccesses; s; s = s->next)
+			if (s->access && s->fd >= fd && s->fd < next)
+				next = s->fd;
+		for (fault = ictx->fault_files; fault; fault = fault->next_file)
+			if (fault->file_open && fault->fd >= fd &&
+			    fault->fd < next)
+				next = fault->fd;
+		if (next == INT32_MAX)
+			break;
+		if (n < max)
+			fds[n] = next;
+		n++;
+		fd = next + 1;
+	}
+	return n;
+}
+
 bool iommufd_selftest_fd_used(struct iommufd_ctx *ictx, int fd)
 {
 	struct staccess *s;

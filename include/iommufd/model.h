@@ -94,6 +94,12 @@ struct iommufd_ctx;
  * alive after iommufd_ctx_close().
  */
 int iommufd_ctx_close_fd(struct iommufd_ctx *ctx, int fd);
+/*
+ * The files the model created for this context and that are still open,
+ * lowest first: up to @max of them into @fds; returns how many there
+ * are. What a process exit closes after the iommufd itself.
+ */
+size_t iommufd_ctx_fds(struct iommufd_ctx *ctx, int *fds, size_t max);
 
 /* How the file was opened */
 #define IOMMUFD_OPEN_VFIO_CONTAINER (1u << 0) /* /dev/vfio/vfio: mm accounting */
