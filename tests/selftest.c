@@ -442,3 +442,32 @@ Test(selftest, dma_fault_raises_a_page_request)
 	cr_assert_eq(iommufd_fault_fd_close(f.h.ctx, falloc.out_fault_fd), 0);
 	teardown(&f);
 }
+
+Test(selftest, files_are_listed_and_share_one_number_space)
+{
+	struct fixture f;
+	uint32_t ioas;
+	int fds[4];
+	struct iommu_test_cmd cmd = { 0 };
+	struct iommu_fault_alloc falloc = { .size = sizeof(falloc) };
+
+	setup(&f, IOMMUFD_CONFIG_TEST);
+	ioas = h_ioas_alloc(&f.h);
+	cr_assert_eq(iommufd_ctx_fds(f.h.ctx, fds, 4), 0);
+	cmd = (struct iommu_test_cmd){ .op = IOMMU_TEST_OP_CREATE_ACCESS,
+				       .id = ioas };
+	cr_assert_eq(test_cmd(&f, &cmd), 0);
+	ASSERT_OK(&f.h, IOMMU_FAULT_QUEUE_ALLOC, &falloc);
+	cr_assert_eq(cmd.create_access.out_access_fd, 3);
+	cr_assert_eq(falloc.out_fault_fd, 4, "one number space");
+	cr_assert_eq(iommufd_ctx_fds(f.h.ctx, fds, 4), 2);
+	cr_assert_eq(fds[0], 3);
+	cr_assert_eq(fds[1], 4);
+	cr_assert_eq(iommufd_ctx_fds(f.h.ctx, fds, 1), 2, "counts past max");
+	/* close either kind through the one entry point */
+	cr_assert_eq(iommufd_ctx_close_fd(f.h.ctx, 4), 0);
+	cr_assert_eq(iommufd_ctx_close_fd(f.h.ctx, 3), 0);
+	cr_assert_eq(iommufd_ctx_close_fd(f.h.ctx, 3), -EBADF);
+	cr_assert_eq(iommufd_ctx_fds(f.h.ctx, fds, 4), 0);
+	teardown(&f);
+}
