@@ -801,9 +801,18 @@ static void atfork_parent(void)
 	pthread_mutex_unlock(&lock);
 }
 
+/*
+ * Not an unlock: the child's thread has a new TID, and a recursive mutex
+ * refuses to be released by anyone but the TID that took it.
+ */
 static void atfork_child(void)
 {
-	pthread_mutex_unlock(&lock);
+	pthread_mutexattr_t attr;
+
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&lock, &attr);
+	pthread_mutexattr_destroy(&attr);
 }
 
 __attribute__((constructor)) static void preload_init(void)
