@@ -144,7 +144,9 @@ int iommufd_vfio_compat_ioas_create(struct iommufd_ctx *ctx);
 /*
  * VFIO_GROUP_SET_CONTAINER of a no-iommu group (CONFIG_VFIO_NOIOMMU):
  * enter no-iommu mode; -EINVAL if a compat IOAS is set. The mode never
- * ends: type1 becomes unavailable and only VFIO_SET_IOMMU(NOIOMMU) works.
+ * ends: type1 becomes unavailable, no compat IOAS can be created, and
+ * VFIO_SET_IOMMU accepts only VFIO_NOIOMMU_IOMMU (with
+ * IOMMUFD_CONFIG_VFIO_NOIOMMU and IOMMUFD_CAP_SYS_RAWIO).
  */
 int iommufd_vfio_compat_set_no_iommu(struct iommufd_ctx *ctx);
 /* The compat IOAS's ID, or -ENODEV when none is set */
