@@ -21,7 +21,7 @@
 #define offsetofend(type, member) \
 	(offsetof(type, member) + sizeof(((type *)0)->member))
 
-/* get_compat_ioas(): every container ioctl fails with ENODEV without it */
+/* get_compat_ioas(): the ioctls that act on the IOAS are ENODEV without it */
 static struct iommufd_ioas *compat_ioas(struct iommufd_ctx *ictx)
 {
 	return ictx->vfio_ioas;
