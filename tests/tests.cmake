@@ -49,3 +49,36 @@ model_test(selftest LABELS unit)
 model_test(drivers LABELS unit)
 model_test(dma LABELS unit)
 model_test(vfio_compat LABELS unit)
+# Unmodified programs under `iommufd-sim run`. The sanitizer builds have no
+# preload library (see CMakeLists.txt), so none of this exists there.
+if(MODEL_PRELOAD)
+	add_executable(preload_smoke preload/smoke.c)
+	target_include_directories(preload_smoke PRIVATE ${CMAKE_SOURCE_DIR}/include)
+	add_test(NAME preload_smoke COMMAND iommufd-sim run --
+		$<TARGET_FILE:preload_smoke>)
+	add_test(NAME preload_smoke_notest COMMAND iommufd-sim run --notest --
+		$<TARGET_FILE:preload_smoke> --notest)
+	# exit statuses: the program's own, 127 not found, 2 usage or no library
+	add_test(NAME sim_cli_run_errors COMMAND sh -c "
+		set -u; sim=\"$1\"; t=\$(mktemp -d) || exit 9; cd \$t
+		\"\$sim\" run -- sh -c 'exit 7'; r1=\$?
+		\"\$sim\" run -- /nonexistent/prog 2> err1; r2=\$?
+		IOMMUFD_SIM_PRELOAD=/nonexistent.so \"\$sim\" run -- true 2> err2; r3=\$?
+		\"\$sim\" run 2>/dev/null; r4=\$?
+		\"\$sim\" run --caps=frob -- true 2>/dev/null; r5=\$?
+		out=\$(\"\$sim\" run --caps=ipc_lock --memlock=1M -- sh -c \\
+			'echo \$IOMMUFD_SIM_CONFIG \$IOMMUFD_SIM_CAPS \$IOMMUFD_SIM_MEMLOCK')
+		echo \"\$r1 \$r2 \$r3 \$r4 \$r5 \$out\"; cat err1 err2
+		grep -q '/nonexistent/prog: No such file' err1 &&
+		grep -q 'IOMMUFD_SIM_PRELOAD=/nonexistent.so' err2 &&
+		test \"\$r1 \$r2 \$r3 \$r4 \$r5 \$out\" = '7 127 2 2 2 test ipc_lock 1M'
+		rc=\$?; cd /; rm -rf \$t; exit \$rc" sh $<TARGET_FILE:iommufd-sim>)
+	set_tests_properties(preload_smoke preload_smoke_notest sim_cli_run_errors
+		PROPERTIES LABELS unit)
+	# The kernel's selftests: minutes, and the kernel source; not a unit test
+	add_test(NAME kernel_selftests COMMAND bash
+		${CMAKE_SOURCE_DIR}/scripts/selftests.sh ${CMAKE_BINARY_DIR})
+	set_tests_properties(kernel_selftests PROPERTIES LABELS conformance
+		ENVIRONMENT IOMMUFD_SELFTESTS_NO_INSTALL=1 SKIP_RETURN_CODE 77
+		TIMEOUT 3600)
+endif()
