@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "private.h"
+#include "noiommu/noiommu.h"
 
 #define PHYS_ADDR_MAX UINT64_MAX
 
@@ -123,15 +124,27 @@ struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
 {
 	struct iommufd_device *idev;
 	struct iommufd_group *igroup;
+	/*
+	 * EXPERIMENTAL noiommu cdev mode: without the config a device with
+	 * no IOMMU takes the IOMMU path below and fails like in 6.12
+	 */
+	bool noiommu = iommufd_dev_is_noiommu(dev) &&
+		       (ictx->env->config & IOMMUFD_CONFIG_NOIOMMU);
 
-	if (!iommufd_dev_capable(dev, IOMMU_CAP_CACHE_COHERENCY)) {
+	if (noiommu) {
+		/* The series' security parity with VFIO's group noiommu */
+		if (!(ictx->env->caps & IOMMUFD_CAP_SYS_RAWIO)) {
+			*err = -EPERM;
+			return NULL;
+		}
+	} else if (!iommufd_dev_capable(dev, IOMMU_CAP_CACHE_COHERENCY)) {
 		*err = -EINVAL;
 		return NULL;
 	}
 	igroup = iommufd_get_group(ictx, dev, err);
 	if (!igroup)
 		return NULL;
-	if (!dev->selftest && dev->desc.msi_unisolated) {
+	if (!dev->selftest && !noiommu && dev->desc.msi_unisolated) {
 		/* allow_unsafe_interrupts is off, as it is by default */
 		*err = -EPERM;
 		goto out_put_group;

@@ -224,5 +224,7 @@ int iommufd_pt_fault_errno(enum pt_fault fault);
 extern const struct iommu_driver iommu_mock_driver;
 extern const struct iommu_driver iommu_vtd_driver;
 extern const struct iommu_driver iommu_amd_driver;
+/* EXPERIMENTAL (IOMMUFD_CONFIG_NOIOMMU): devices without an IOMMU */
+extern const struct iommu_driver iommu_noiommu_driver;
 
 #endif

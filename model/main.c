@@ -20,6 +20,7 @@
 #include <iommufd/uapi_test.h>
 
 #include "private.h"
+#include "noiommu/noiommu.h"
 
 #define IOMMUFD_CMD_BASE 0x80
 
@@ -40,6 +41,7 @@ union ucmd_buffer {
 	struct iommu_hwpt_invalidate invalidate;
 	struct iommu_fault_alloc fault_alloc;
 	struct iommu_test_cmd test;
+	struct iommu_ioas_noiommu_get_pa noiommu_get_pa;
 	uint8_t bytes[128];
 };
 
@@ -48,6 +50,8 @@ struct iommufd_ioctl_op {
 	unsigned int min_size;
 	unsigned int ioctl_num;
 	int (*execute)(struct iommufd_ucmd *ucmd);
+	/* IOMMUFD_CONFIG_* bits the slot needs; a hole without them */
+	unsigned int config;
 };
 
 #define offsetofend(type, member) \
@@ -59,6 +63,14 @@ struct iommufd_ioctl_op {
 		.min_size = offsetofend(_struct, _last),              \
 		.ioctl_num = _ioctl,                                  \
 		.execute = _fn,                                       \
+	}
+#define IOCTL_OP_CONFIG(_ioctl, _fn, _struct, _last, _config)        \
+	[IOMMUFD_IOC_NR(_ioctl) - IOMMUFD_CMD_BASE] = {               \
+		.size = sizeof(_struct),                              \
+		.min_size = offsetofend(_struct, _last),              \
+		.ioctl_num = _ioctl,                                  \
+		.execute = _fn,                                       \
+		.config = _config,                                    \
 	}
 
 static int iommufd_destroy(struct iommufd_ucmd *ucmd)
@@ -128,6 +140,10 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 		 __reserved),
 	IOCTL_OP(IOMMU_FAULT_QUEUE_ALLOC, iommufd_fault_alloc,
 		 struct iommu_fault_alloc, out_fault_fd),
+	/* EXPERIMENTAL, a proposal not in any released kernel */
+	IOCTL_OP_CONFIG(IOMMU_IOAS_NOIOMMU_GET_PA, iommufd_ioas_noiommu_get_pa,
+			struct iommu_ioas_noiommu_get_pa, out_phys,
+			IOMMUFD_CONFIG_NOIOMMU),
 	/* Only a CONFIG_IOMMUFD_TEST kernel's table reaches this far */
 	IOCTL_OP(IOMMU_TEST_CMD, iommufd_test, struct iommu_test_cmd, last),
 };
@@ -135,6 +151,20 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 #define NUM_OPS (sizeof(iommufd_ioctl_ops) / sizeof(iommufd_ioctl_ops[0]))
 /* Without the test command the table ends after the last real ioctl */
 #define NUM_OPS_NO_TEST (IOMMUFD_CMD_FAULT_QUEUE_ALLOC - IOMMUFD_CMD_BASE + 1)
+
+/*
+ * How far the table reaches: CONFIG_IOMMUFD_TEST's command is last, and
+ * without it the experimental noiommu command, when configured, is.
+ * Without either, NR 0x8f is past the end and goes to the compat layer.
+ */
+static unsigned int num_ops(unsigned int config)
+{
+	if (config & IOMMUFD_CONFIG_TEST)
+		return NUM_OPS;
+	if (config & IOMMUFD_CONFIG_NOIOMMU)
+		return IOMMUFD_CMD_IOAS_NOIOMMU_GET_PA - IOMMUFD_CMD_BASE + 1;
+	return NUM_OPS_NO_TEST;
+}
 
 int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd, size_t len)
 {
@@ -231,9 +261,7 @@ static long dispatch(struct iommufd_ctx *ictx, unsigned int cmd, uint64_t arg)
 	int ret;
 
 	if (nr < IOMMUFD_CMD_BASE ||
-	    nr - IOMMUFD_CMD_BASE >= ((ictx->env->config & IOMMUFD_CONFIG_TEST) ?
-						NUM_OPS :
-						NUM_OPS_NO_TEST))
+	    nr - IOMMUFD_CMD_BASE >= num_ops(ictx->env->config))
 		return iommufd_vfio_ioctl(ictx, cmd, arg);
 
 	if (iommufd_copy_from_user(ictx, &ucmd.user_size, arg,
@@ -241,7 +269,8 @@ static long dispatch(struct iommufd_ctx *ictx, unsigned int cmd, uint64_t arg)
 		return -EFAULT;
 
 	op = &iommufd_ioctl_ops[nr - IOMMUFD_CMD_BASE];
-	if (!op->execute || op->ioctl_num != cmd)
+	if (!op->execute || op->ioctl_num != cmd ||
+	    (op->config & ~ictx->env->config))
 		return -ENOTTY;
 	if (ucmd.user_size < op->min_size)
 		return -EINVAL;

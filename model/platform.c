@@ -20,6 +20,8 @@ static const struct iommu_driver *driver_for(enum iommufd_iommu_kind kind)
 		return &iommu_vtd_driver;
 	case IOMMUFD_IOMMU_AMD:
 		return &iommu_amd_driver;
+	case IOMMUFD_IOMMU_NONE:
+		return &iommu_noiommu_driver;
 	default:
 		return NULL;
 	}

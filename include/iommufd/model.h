@@ -67,6 +67,14 @@ struct iommufd_fd_ops {
 #define IOMMUFD_CONFIG_TEST (1u << 0) /* CONFIG_IOMMUFD_TEST: IOMMU_TEST_CMD */
 /* CONFIG_VFIO_NOIOMMU: the VFIO container may offer VFIO_NOIOMMU_IOMMU */
 #define IOMMUFD_CONFIG_VFIO_NOIOMMU (1u << 1)
+/*
+ * EXPERIMENTAL, a proposal not in any released kernel: CONFIG_IOMMUFD_NOIOMMU
+ * of the "iommufd: Enable noiommu mode for cdev" series (v7, 2026). Devices
+ * behind an IOMMUFD_IOMMU_NONE instance (platform.h) can be bound, by a
+ * caller with IOMMUFD_CAP_SYS_RAWIO, and IOMMU_IOAS_NOIOMMU_GET_PA (uapi.h)
+ * exists. Off, the model is a plain 6.12 kernel.
+ */
+#define IOMMUFD_CONFIG_NOIOMMU (1u << 2)
 
 struct iommufd_env {
 	struct iommufd_mem mem;

@@ -30,6 +30,26 @@ enum iommufd_iommu_kind {
 	IOMMUFD_IOMMU_MOCK,
 	IOMMUFD_IOMMU_INTEL_VTD,
 	IOMMUFD_IOMMU_AMD,
+	/*
+	 * EXPERIMENTAL, a proposal not in any released kernel (the noiommu
+	 * cdev mode, IOMMUFD_CONFIG_NOIOMMU): no IOMMU at all. The instance
+	 * only carries the devices added behind it, which do DMA with
+	 * physical addresses. Binding one:
+	 *  - without IOMMUFD_CONFIG_NOIOMMU: -EINVAL, as 6.12 answers for a
+	 *    device without an IOMMU (no IOMMU_CAP_CACHE_COHERENCY);
+	 *  - without IOMMUFD_CAP_SYS_RAWIO: -EPERM;
+	 *  - otherwise bound; MSI isolation is not asked for (msi_unisolated
+	 *    is ignored: with no IOMMU nothing is isolated anyway).
+	 * Attaching to an IOAS makes an automatic HWPT whose domain pins
+	 * every mapped page and records its PA (IOMMU_IOAS_NOIOMMU_GET_PA);
+	 * HWPT_ALLOC takes no flags and no data (-EOPNOTSUPP), GET_HW_INFO
+	 * reports IOMMU_HW_INFO_TYPE_NONE, no data and no capabilities. Only
+	 * devices of this kind can share such a HWPT (-EINVAL otherwise).
+	 * iommufd_dev_dma(): the address is physical, as the device sees it;
+	 * it reaches a page the context's memory provider has pinned, -EIO
+	 * elsewhere; -ENODEV while not attached, as for every device.
+	 */
+	IOMMUFD_IOMMU_NONE,
 };
 
 /*
