@@ -563,8 +563,12 @@ static int test_access_pages(struct iommufd_ucmd *ucmd,
 	if (flags & MOCK_FLAGS_ACCESS_SYZ)
 		iova = staccess_syz_iova(s, iova);
 
+	/* wraps like the kernel's when iova + length does */
 	npages = ((iova + length + IOPT_PAGE_SIZE - 1) / IOPT_PAGE_SIZE) -
 		 iova / IOPT_PAGE_SIZE;
+	/* kvcalloc() refuses more than INT_MAX bytes */
+	if (npages > INT32_MAX / sizeof(*pfns))
+		return -ENOMEM;
 	pfns = calloc(npages ? npages : 1, sizeof(*pfns));
 	if (!pfns)
 		return -ENOMEM;
