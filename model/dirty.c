@@ -90,10 +90,14 @@ int iopt_set_dirty_tracking(struct io_pagetable *iopt,
 	/* start from a clean snapshot */
 	if (enable) {
 		rc = clear_dirty_data(iopt, domain);
+		iommu_iotlb_flush(domain, 0, 0 - 1ull);
 		if (rc)
 			return rc;
 	}
-	return domain->ops->set_dirty_tracking(domain, enable);
+	rc = domain->ops->set_dirty_tracking(domain, enable);
+	/* the PASID entries / DTEs changed: cached translations go */
+	iommu_iotlb_flush(domain, 0, 0 - 1ull);
+	return rc;
 }
 
 /* iommufd_check_iova_range() */
@@ -183,5 +187,8 @@ int iopt_read_and_clear_dirty_data(struct io_pagetable *iopt,
 				    IOMMU_DIRTY_NO_CLEAR :
 				    0,
 			    &bitmap);
+	/* iommu_iotlb_sync(): cleared D bits must be set again by a walk */
+	if (!(cmd->flags & IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR))
+		iommu_iotlb_flush(domain, cmd->iova, cmd->length);
 	return 0;
 }

@@ -18,6 +18,51 @@
  */
 #define DMA_STEP 2048ull
 
+/*
+ * One translation, through the IOTLB when the hardware has one: a hit
+ * needs no walk unless it is a write the cached entry has not yet seen
+ * (the walk is what sets Dirty).
+ */
+static int translate(struct iommufd_dev *dev, const struct iommufd_mem *mem,
+		     uint64_t iova, bool write, uint64_t *pa)
+{
+	const struct iommu_driver *drv = dev->iommu->driver;
+	struct iommu_domain *domain = dev->idev->igroup->hwpt ?
+					      dev->idev->igroup->hwpt->domain :
+					      NULL;
+	struct iotlb_entry *e;
+	int rc;
+
+	if (!drv->has_iotlb || !domain)
+		return drv->translate(dev, mem, iova, write, pa);
+	e = iotlb_lookup(&dev->iotlb, domain, iova);
+	if (e && (!write || (e->writable && e->dirty))) {
+		*pa = (e->pa_pfn << 12) | (iova & (DMA_PAGE - 1));
+		dev->iotlb.hits++;
+#ifdef MODEL_DEBUG_INVARIANTS
+		/* host-managed tables: a hit must be what a walk gives */
+		if (domain->type == IOMMU_DOMAIN_PAGING &&
+		    domain->ops->iova_to_phys &&
+		    domain->ops->iova_to_phys(domain, iova) != *pa)
+			dev->iotlb.stale++;
+#endif
+		return 0;
+	}
+	dev->iotlb.misses++;
+	rc = drv->translate(dev, mem, iova, write, pa);
+	if (!rc)
+		iotlb_fill(&dev->iotlb, domain, iova, *pa, write, write);
+	return rc;
+}
+
+void iommufd_dev_iotlb_stats(const struct iommufd_dev *dev,
+			     struct iommufd_iotlb_stats *stats)
+{
+	stats->hits = dev->iotlb.hits;
+	stats->misses = dev->iotlb.misses;
+	stats->stale = dev->iotlb.stale;
+}
+
 int iommufd_dev_dma(struct iommufd_dev *dev, uint64_t iova, void *buf,
 		    size_t len, bool write)
 {
@@ -36,7 +81,7 @@ int iommufd_dev_dma(struct iommufd_dev *dev, uint64_t iova, void *buf,
 
 		if (n > len)
 			n = len;
-		rc = dev->iommu->driver->translate(dev, mem, iova, write, &pa);
+		rc = translate(dev, mem, iova, write, &pa);
 		if (rc == -EFAULT || rc == -EPERM) {
 			/*
 			 * A device that can issue page requests (PRI) asks

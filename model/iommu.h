@@ -19,6 +19,7 @@
 
 #include "iopt/io_pagetable.h"
 #include "pt/pt.h"
+#include "iotlb.h"
 
 struct iommu_domain;
 struct iommufd_ctx;
@@ -90,6 +91,8 @@ struct iommu_domain_ops {
 	int (*cache_invalidate_user)(struct iommu_domain *domain,
 				     struct iommufd_ctx *ictx,
 				     struct iommu_user_data_array *array);
+	/* Software lookup, no side effects: PA or UINT64_MAX when unmapped */
+	uint64_t (*iova_to_phys)(struct iommu_domain *domain, uint64_t iova);
 };
 
 struct iommu_domain {
@@ -131,6 +134,8 @@ static inline bool iommu_domain_has_dirty_ops(const struct iommu_domain *d)
 
 struct iommu_driver {
 	const char *name;
+	/* The hardware caches translations (an IOTLB the driver flushes) */
+	bool has_iotlb;
 	/*
 	 * Optional per-instance and per-device state (page-table memory,
 	 * PASID entries, DTEs): 0 or -errno; the release hooks never fail.
@@ -190,6 +195,7 @@ struct iommufd_dev {
 	/* selftest mock devices created by IOMMU_TEST_CMD MOCK_DOMAIN */
 	bool selftest;
 	void *drv;		/* the driver's per-device state */
+	struct iotlb iotlb;	/* translations in use, for hardware drivers */
 	struct iommufd_dev *next;
 };
 

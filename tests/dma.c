@@ -274,3 +274,128 @@ Test(dma, vtd_nested_walks_guest_tables_through_stage2)
 	cr_assert_eq(iommufd_dev_dma(f.dev, 0x40001000, out, 1, false), -EFAULT);
 	teardown(&f);
 }
+
+static struct iommufd_iotlb_stats stats(struct fixture *f)
+{
+	struct iommufd_iotlb_stats st;
+
+	iommufd_dev_iotlb_stats(f->dev, &st);
+	return st;
+}
+
+static void iotlb_follows_unmap(enum iommufd_iommu_kind kind)
+{
+	struct fixture f;
+	uint32_t pt;
+	char out[4];
+	uint64_t len = 4096;
+
+	setup(&f, kind);
+	pt = f.ioas;
+	cr_assert_eq(iommufd_dev_attach(f.dev, &pt), 0);
+	cr_assert_eq(h_map_fixed(&f.h, f.ioas, (uintptr_t)f.buf, 4096, IOVA), 0);
+	memcpy(f.buf, "old", 4);
+	cr_assert_eq(iommufd_dev_dma(f.dev, IOVA, out, 4, false), 0);
+	cr_assert_eq(iommufd_dev_dma(f.dev, IOVA, out, 4, false), 0);
+	cr_assert_eq(stats(&f).misses, 1);
+	cr_assert_eq(stats(&f).hits, 1, "the second read hits the IOTLB");
+	/* unmap and map other memory at the same IOVA: no stale reuse */
+	cr_assert_eq(h_unmap(&f.h, f.ioas, IOVA, &len), 0);
+	cr_assert_eq(iommufd_dev_dma(f.dev, IOVA, out, 4, false), -EFAULT);
+	memcpy(f.buf + 8192, "new", 4);
+	cr_assert_eq(h_map_fixed(&f.h, f.ioas, (uintptr_t)f.buf + 8192, 4096,
+				 IOVA), 0);
+	cr_assert_eq(iommufd_dev_dma(f.dev, IOVA, out, 4, false), 0);
+	cr_assert_str_eq(out, "new");
+	cr_assert_eq(stats(&f).stale, 0);
+	teardown(&f);
+}
+
+Test(dma, vtd_iotlb_follows_unmap)
+{
+	iotlb_follows_unmap(IOMMUFD_IOMMU_INTEL_VTD);
+}
+
+Test(dma, amd_iotlb_follows_unmap)
+{
+	iotlb_follows_unmap(IOMMUFD_IOMMU_AMD);
+}
+
+Test(dma, iotlb_hit_still_dirties_after_a_clear)
+{
+	struct fixture f;
+	uint32_t hwpt;
+
+	setup(&f, IOMMUFD_IOMMU_INTEL_VTD);
+	hwpt = dirty_hwpt(&f);
+	cr_assert_eq(h_map_fixed(&f.h, f.ioas, (uintptr_t)f.buf, 64 * 4096,
+				 IOVA), 0);
+	set_tracking(&f, hwpt, true);
+	cr_assert_eq(iommufd_dev_dma(f.dev, IOVA, "a", 1, true), 0);
+	cr_assert_eq(read_dirty(&f, hwpt, 0), 1);
+	/* the clear flushed the IOTLB, so this write walks and dirties */
+	cr_assert_eq(iommufd_dev_dma(f.dev, IOVA, "b", 1, true), 0);
+	cr_assert_eq(read_dirty(&f, hwpt, 0), 1);
+	/* with NO_CLEAR nothing is flushed: the next write may hit */
+	cr_assert_eq(iommufd_dev_dma(f.dev, IOVA, "c", 1, true), 0);
+	cr_assert_eq(read_dirty(&f, hwpt, IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR), 1);
+	cr_assert_eq(iommufd_dev_dma(f.dev, IOVA, "d", 1, true), 0);
+	cr_assert_eq(stats(&f).hits, 1);
+	teardown(&f);
+}
+
+Test(dma, vtd_guest_must_invalidate_its_stage1_changes)
+{
+	struct fixture f;
+	struct iommu_hwpt_alloc alloc = { .size = sizeof(alloc) };
+	struct iommu_hwpt_vtd_s1 s1 = { .addr_width = 48, .pgtbl_addr = IOVA };
+	struct iommu_hwpt_vtd_s1_invalidate inv = { .addr = 0x40000000,
+						    .npages = 1 };
+	struct iommu_hwpt_invalidate cmd = { .size = sizeof(cmd) };
+	uint64_t *pml4, *pdpt, *pd, *pt_;
+	uint32_t parent, pt;
+	char out[4];
+
+	setup(&f, IOMMUFD_IOMMU_INTEL_VTD);
+	alloc.dev_id = f.dev_id;
+	alloc.pt_id = f.ioas;
+	alloc.flags = IOMMU_HWPT_ALLOC_NEST_PARENT;
+	ASSERT_OK(&f.h, IOMMU_HWPT_ALLOC, &alloc);
+	parent = alloc.out_hwpt_id;
+	cr_assert_eq(h_map_fixed(&f.h, f.ioas, (uintptr_t)f.buf, 0x10000, IOVA),
+		     0);
+	pml4 = (uint64_t *)f.buf;
+	pdpt = (uint64_t *)(f.buf + 0x1000);
+	pd = (uint64_t *)(f.buf + 0x2000);
+	pt_ = (uint64_t *)(f.buf + 0x3000);
+	pml4[0] = (IOVA + 0x1000) | S1_P | S1_RW | S1_US;
+	pdpt[1] = (IOVA + 0x2000) | S1_P | S1_RW | S1_US;
+	pd[0] = (IOVA + 0x3000) | S1_P | S1_RW | S1_US;
+	pt_[0] = (IOVA + 0x4000) | S1_P | S1_RW | S1_US;
+	memcpy(f.buf + 0x4000, "one", 4);
+	memcpy(f.buf + 0x5000, "two", 4);
+	alloc = (struct iommu_hwpt_alloc){
+		.size = sizeof(alloc), .dev_id = f.dev_id, .pt_id = parent,
+		.data_type = IOMMU_HWPT_DATA_VTD_S1, .data_len = sizeof(s1),
+		.data_uptr = (uintptr_t)&s1,
+	};
+	ASSERT_OK(&f.h, IOMMU_HWPT_ALLOC, &alloc);
+	pt = alloc.out_hwpt_id;
+	cr_assert_eq(iommufd_dev_attach(f.dev, &pt), 0);
+	cr_assert_eq(iommufd_dev_dma(f.dev, 0x40000000, out, 4, false), 0);
+	cr_assert_str_eq(out, "one");
+	/* the guest repoints its PTE but does not invalidate: hardware
+	 * keeps using the cached translation */
+	pt_[0] = (IOVA + 0x5000) | S1_P | S1_RW | S1_US;
+	cr_assert_eq(iommufd_dev_dma(f.dev, 0x40000000, out, 4, false), 0);
+	cr_assert_str_eq(out, "one", "stale by the guest's own doing");
+	cmd.hwpt_id = alloc.out_hwpt_id;
+	cmd.data_uptr = (uintptr_t)&inv;
+	cmd.data_type = IOMMU_HWPT_INVALIDATE_DATA_VTD_S1;
+	cmd.entry_len = sizeof(inv);
+	cmd.entry_num = 1;
+	ASSERT_OK(&f.h, IOMMU_HWPT_INVALIDATE, &cmd);
+	cr_assert_eq(iommufd_dev_dma(f.dev, 0x40000000, out, 4, false), 0);
+	cr_assert_str_eq(out, "two", "after HWPT_INVALIDATE");
+	teardown(&f);
+}

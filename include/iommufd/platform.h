@@ -161,6 +161,18 @@ int iommufd_dev_detach(struct iommufd_dev *dev);
 int iommufd_dev_dma(struct iommufd_dev *dev, uint64_t iova, void *buf,
 		    size_t len, bool write);
 
+/*
+ * The device's IOTLB (VT-d and AMD; the mock has none): translations
+ * served from it, walks, and hits that differed from what the host's
+ * tables say (checked in MODEL_DEBUG_INVARIANTS builds; always 0 unless
+ * the model failed to invalidate).
+ */
+struct iommufd_iotlb_stats {
+	uint64_t hits, misses, stale;
+};
+void iommufd_dev_iotlb_stats(const struct iommufd_dev *dev,
+			     struct iommufd_iotlb_stats *stats);
+
 /* The DEVICE id while bound, else 0 */
 uint32_t iommufd_dev_id(const struct iommufd_dev *dev);
 

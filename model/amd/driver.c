@@ -102,6 +102,8 @@ static void amd_block_dev(struct iommufd_dev *dev)
 	struct amd_dev *adev = dev->drv;
 
 	unlink_dev(adev);
+	/* a DTE change is followed by INVALIDATE_DEVTAB_ENTRY and IOTLB */
+	iotlb_flush_all(&dev->iotlb);
 	amd_dte_clear(&adev->dte);
 }
 
@@ -173,7 +175,10 @@ static uint64_t pdom_iopt_unmap(struct iopt_domain *iopt, uint64_t iova,
 	struct amd_pdom *pd = to_pdom(container_of(iopt, struct iommu_domain,
 						   iopt));
 
-	return pt_domain_unmap(&pd->ad.pt, iova, len);
+	uint64_t unmapped = pt_domain_unmap(&pd->ad.pt, iova, len);
+
+	iommu_iotlb_flush(&pd->domain, iova, len);
+	return unmapped;
 }
 
 static const struct iopt_domain_ops pdom_iopt_ops = {
@@ -212,6 +217,7 @@ static int pdom_attach_dev(struct iommu_domain *d, struct iommufd_dev *dev)
 	adev->domain = pd;
 	adev->next = pd->devs;
 	pd->devs = adev;
+	iotlb_flush_all(&dev->iotlb);
 	amd_domain_set_dte(&pd->ad, &adev->dte, pd->domid);
 	return 0;
 }
@@ -249,14 +255,24 @@ static int pdom_read_and_clear_dirty(struct iommu_domain *d, uint64_t iova,
 		dirty != NULL, report_dirty, dirty);
 }
 
+static uint64_t pdom_iova_to_phys(struct iommu_domain *d, uint64_t iova)
+{
+	struct pt_table *t = &to_pdom(d)->ad.pt.table;
+
+	return pt_lookup(t, iova, NULL, NULL, NULL) ? UINT64_MAX :
+						       pt_iova_to_phys(t, iova);
+}
+
 static const struct iommu_domain_ops pdom_ops = {
 	.free = pdom_free,
+	.iova_to_phys = pdom_iova_to_phys,
 	.attach_dev = pdom_attach_dev,
 	.enforce_cache_coherency = pdom_enforce_cc,
 };
 
 static const struct iommu_domain_ops pdom_dirty_ops = {
 	.free = pdom_free,
+	.iova_to_phys = pdom_iova_to_phys,
 	.attach_dev = pdom_attach_dev,
 	.enforce_cache_coherency = pdom_enforce_cc,
 	.set_dirty_tracking = pdom_set_dirty_tracking,
@@ -325,6 +341,7 @@ static int amd_translate(struct iommufd_dev *dev, const struct iommufd_mem *mem,
 
 const struct iommu_driver iommu_amd_driver = {
 	.name = "amd-iommu",
+	.has_iotlb = true,
 	.iommu_init = amd_iommu_init,
 	.iommu_release = amd_iommu_release,
 	.probe_device = amd_probe_device,

@@ -189,6 +189,12 @@ static int check_users(const struct iommufd_ctx *ictx, char *why, size_t len)
 				container_of(obj, struct iommufd_device, obj);
 
 			want[id] += 1 + idev->dev->attached;
+			if (idev->dev->iotlb.stale) {
+				rc = fail(why, len,
+					  "device %u used a stale IOTLB entry",
+					  id);
+				goto out;
+			}
 		} else if (obj->type == IOMMUFD_OBJ_FAULT) {
 			const struct iommufd_fault *fault =
 				container_of(obj, struct iommufd_fault, obj);

@@ -170,6 +170,8 @@ static void vtd_block_dev(struct iommufd_dev *dev)
 {
 	struct vtd_dev *vdev = dev->drv;
 
+	/* a PASID entry change flushes the PASID cache and the IOTLB */
+	iotlb_flush_all(&dev->iotlb);
 	unlink_dev(vdev);
 	vtd_pasid_clear(&vdev->pe);
 }
@@ -262,7 +264,11 @@ static uint64_t dmar_iopt_unmap(struct iopt_domain *iopt, uint64_t iova,
 	struct vtd_dmar *dm = to_dmar(container_of(iopt, struct iommu_domain,
 						   iopt));
 
-	return pt_domain_unmap(&dm->vd.pt, iova, len);
+	uint64_t unmapped = pt_domain_unmap(&dm->vd.pt, iova, len);
+
+	/* iommu_iotlb_sync() after the unmap */
+	iommu_iotlb_flush(&dm->domain, iova, len);
+	return unmapped;
 }
 
 static const struct iopt_domain_ops dmar_iopt_ops = {
@@ -320,6 +326,7 @@ static int dmar_attach_dev(struct iommu_domain *d, struct iommufd_dev *dev)
 	if (rc)
 		return rc;
 	link_dev(dm, vdev);
+	iotlb_flush_all(&dev->iotlb);
 	vtd_pasid_setup_second_level(&vdev->pe, dm->vd.pt.table.root,
 				     dm->vd.cfg.agaw, dm->did,
 				     ECAP_SMPWC(dev_vtd(dev)->ecap),
@@ -374,14 +381,27 @@ static int dmar_read_and_clear_dirty(struct iommu_domain *d, uint64_t iova,
 		dirty != NULL, report_dirty, dirty);
 }
 
+static uint64_t dmar_iova_to_phys(struct iommu_domain *d, uint64_t iova)
+{
+	uint64_t pa;
+
+	if (!pt_lookup(&to_dmar(d)->vd.pt.table, iova, NULL, NULL, NULL))
+		pa = pt_iova_to_phys(&to_dmar(d)->vd.pt.table, iova);
+	else
+		pa = UINT64_MAX;
+	return pa;
+}
+
 static const struct iommu_domain_ops dmar_paging_ops = {
 	.free = dmar_free,
+	.iova_to_phys = dmar_iova_to_phys,
 	.attach_dev = dmar_attach_dev,
 	.enforce_cache_coherency = dmar_enforce_cc,
 };
 
 static const struct iommu_domain_ops dmar_dirty_ops = {
 	.free = dmar_free,
+	.iova_to_phys = dmar_iova_to_phys,
 	.attach_dev = dmar_attach_dev,
 	.enforce_cache_coherency = dmar_enforce_cc,
 	.set_dirty_tracking = dmar_set_dirty_tracking,
@@ -414,6 +434,7 @@ static int nested_attach_dev(struct iommu_domain *d, struct iommufd_dev *dev)
 	if ((dm->s1_cfg.flags & IOMMU_VTD_S1_EAFE) && !ECAP_EAFS(v->ecap))
 		return -EINVAL;
 	link_dev(dm, vdev);
+	iotlb_flush_all(&dev->iotlb);
 	vtd_pasid_setup_nested(&vdev->pe, dm->s1_cfg.pgtbl_addr,
 			       dm->s1_cfg.addr_width == ADDR_WIDTH_5LEVEL,
 			       (uint32_t)dm->s1_cfg.flags,
@@ -452,6 +473,11 @@ static int nested_cache_invalidate_user(struct iommu_domain *d,
 			rc = -EINVAL;
 			break;
 		}
+		/* the guest's stage-1 change becomes visible from here on */
+		iommu_iotlb_flush(d, inv.addr,
+				  inv.npages >= (UINT64_MAX >> 12) ?
+					  0 - inv.addr :
+					  inv.npages << 12);
 		processed++;
 	}
 out:
@@ -593,6 +619,7 @@ static int vtd_translate(struct iommufd_dev *dev, const struct iommufd_mem *mem,
 
 const struct iommu_driver iommu_vtd_driver = {
 	.name = "intel-iommu",
+	.has_iotlb = true,
 	.iommu_init = vtd_iommu_init,
 	.iommu_release = vtd_iommu_release,
 	.probe_device = vtd_probe_device,
