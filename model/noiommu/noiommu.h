@@ -18,6 +18,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <iommufd/uapi_noiommu.h>
+
 #include "iommu.h"
 
 struct iommufd_ucmd;
