@@ -58,6 +58,8 @@ if(MODEL_PRELOAD)
 		$<TARGET_FILE:preload_smoke>)
 	add_test(NAME preload_smoke_notest COMMAND iommufd-sim run --notest --
 		$<TARGET_FILE:preload_smoke> --notest)
+	add_test(NAME preload_smoke_memlock COMMAND iommufd-sim run --caps=none
+		--memlock=64K -- $<TARGET_FILE:preload_smoke> --tiny-memlock)
 	# exit statuses: the program's own, 127 not found, 2 usage or no library
 	add_test(NAME sim_cli_run_errors COMMAND sh -c "
 		set -u; sim=\"$1\"; t=\$(mktemp -d) || exit 9; cd \$t
@@ -73,7 +75,8 @@ if(MODEL_PRELOAD)
 		grep -q 'IOMMUFD_SIM_PRELOAD=/nonexistent.so' err2 &&
 		test \"\$r1 \$r2 \$r3 \$r4 \$r5 \$out\" = '7 127 2 2 2 test ipc_lock 1M'
 		rc=\$?; cd /; rm -rf \$t; exit \$rc" sh $<TARGET_FILE:iommufd-sim>)
-	set_tests_properties(preload_smoke preload_smoke_notest sim_cli_run_errors
+	set_tests_properties(preload_smoke preload_smoke_notest
+		preload_smoke_memlock sim_cli_run_errors
 		PROPERTIES LABELS unit)
 	# The kernel's selftests: minutes, and the kernel source; not a unit test
 	add_test(NAME kernel_selftests COMMAND bash

@@ -7,6 +7,8 @@
  *
  *   smoke           expects a CONFIG_IOMMUFD_TEST kernel (the default)
  *   smoke --notest  expects IOMMU_TEST_CMD to be ENOTTY
+ *   smoke --tiny-memlock  run with --caps=none --memlock=64K: pinning
+ *                   1 MiB for a mock domain must hit the limit
  *
  * Exit status 0 when every check holds; each failure is printed.
  */
@@ -224,6 +226,36 @@ static void fork_child(int fd)
 	CHECK(ioas_alloc(fd) != 0);
 }
 
+/* The limit and the capabilities come from iommufd-sim run's options */
+static int tiny_memlock(char *buf)
+{
+	int fd = open("/dev/iommu", O_RDWR);
+	uint32_t ioas = ioas_alloc(fd);
+	struct iommu_test_cmd md = {
+		.size = sizeof(md),
+		.op = IOMMU_TEST_OP_MOCK_DOMAIN,
+		.id = ioas,
+	};
+	struct iommu_ioas_map map = {
+		.size = sizeof(map),
+		.flags = IOMMU_IOAS_MAP_READABLE,
+		.ioas_id = ioas,
+		.user_va = (uintptr_t)buf,
+		.length = 64 << 10,
+	};
+
+	CHECK(ioctl(fd, IOMMU_TEST_CMD, &md) == 0);
+	CHECK(ioctl(fd, IOMMU_IOAS_MAP, &map) == 0);
+	map.user_va += 64 << 10;
+	map.length = BUF_SIZE - (64 << 10);
+	errno = 0;
+	CHECK(ioctl(fd, IOMMU_IOAS_MAP, &map) == -1 && errno == ENOMEM);
+	CHECK(close(fd) == 0);
+	if (!failures)
+		printf("all checks passed\n");
+	return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	bool notest = argc > 1 && !strcmp(argv[1], "--notest");
@@ -238,6 +270,8 @@ int main(int argc, char **argv)
 		perror("/dev/iommu (not running under iommufd-sim run?)");
 		return 1;
 	}
+	if (argc > 1 && !strcmp(argv[1], "--tiny-memlock"))
+		return tiny_memlock(buf);
 	ioas_basics(fd, buf);
 	if (notest) {
 		struct iommu_test_cmd md = {
