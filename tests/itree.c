@@ -31,6 +31,7 @@
 #define itree_destroy tiny_itree_destroy
 #define itree_empty tiny_itree_empty
 #define itree_insert tiny_itree_insert
+#define itree_insert_disjoint tiny_itree_insert_disjoint
 #define itree_remove tiny_itree_remove
 #define itree_set_last tiny_itree_set_last
 #define itree_iter_first tiny_itree_iter_first
@@ -58,6 +59,7 @@
 #undef itree_destroy
 #undef itree_empty
 #undef itree_insert
+#undef itree_insert_disjoint
 #undef itree_remove
 #undef itree_set_last
 #undef itree_iter_first
@@ -229,6 +231,35 @@ Test(itree, overlap_flag_follows_the_spans)
 	cr_assert_eq(itree_insert(&t, 5, 5, ip(1)), 0);
 	cr_assert_eq(itree_insert(&t, 5, 9, ip(2)), 0);
 	cr_assert(t.overlapping);
+	itree_destroy(&t);
+}
+
+/* The combined check-and-insert refuses without changing anything */
+Test(itree, insert_disjoint_refuses_meeting_spans)
+{
+	struct itree t;
+	struct itree_iter it;
+	uint64_t i;
+
+	itree_init(&t);
+	for (i = 0; i < 300; i++)
+		cr_assert_eq(itree_insert_disjoint(&t, i * 10, i * 10 + 4,
+						   ip(i + 1)), 0);
+	cr_assert_eq(itree_insert_disjoint(&t, 14, 20, ip(999)), -EEXIST,
+		     "meets the predecessor");
+	cr_assert_eq(itree_insert_disjoint(&t, 5, 10, ip(999)), -EEXIST,
+		     "meets the successor");
+	cr_assert_eq(itree_insert_disjoint(&t, 0, ~0ull, ip(999)), -EEXIST);
+	cr_assert_eq(t.count, 300);
+	check_ok(&t);
+	cr_assert_not(itree_iter_first(&t, 5, 9, &it), "nothing was added");
+	cr_assert_eq(itree_insert_disjoint(&t, 5, 9, ip(1000)), 0);
+	/* once spans overlap, the check falls back to a full query */
+	cr_assert_eq(itree_insert(&t, 2000, 3000, ip(1001)), 0);
+	cr_assert(t.overlapping);
+	cr_assert_eq(itree_insert_disjoint(&t, 2995, 2995, ip(1002)), -EEXIST);
+	cr_assert_eq(itree_insert_disjoint(&t, 5000, 5000, ip(1003)), 0);
+	check_ok(&t);
 	itree_destroy(&t);
 }
 

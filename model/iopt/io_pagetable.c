@@ -284,6 +284,34 @@ static int iopt_check_iova(struct io_pagetable *iopt, uint64_t iova,
 	return 0;
 }
 
+/*
+ * iopt_check_iova() for a single area, whose EEXIST check is the insert
+ * itself: the area takes its place in the tree now (the kernel inserts it
+ * a few checks later, and removes it again if one of them fails, which
+ * is what iopt_abort_area() does here too).
+ */
+static int iopt_check_claim_iova(struct io_pagetable *iopt,
+				 struct iopt_area *area, uint64_t iova,
+				 uint64_t length)
+{
+	uint64_t last;
+	int rc;
+
+	if (iova & (iopt->iova_alignment - 1))
+		return -EINVAL;
+	if (__builtin_add_overflow(iova, length - 1, &last))
+		return -EOVERFLOW;
+	if (reserved_intersects(iopt, iova, last))
+		return -EINVAL;
+	area->start = iova;
+	area->last = last;
+	rc = itree_insert_disjoint(&iopt->area_itree, iova, last, area);
+	if (rc)
+		return rc;
+	area->in_tree = true;
+	return 0;
+}
+
 /* iopt_insert_area(): the area claims its IOVA with pages still NULL */
 static int iopt_insert_area(struct io_pagetable *iopt, struct iopt_area *area,
 			    struct iopt_pages *pages, uint64_t iova,
@@ -307,6 +335,8 @@ static int iopt_insert_area(struct io_pagetable *iopt, struct iopt_area *area,
 		return -EOVERFLOW;
 	if (last_byte / IOPT_PAGE_SIZE >= pages->npages)
 		return -EOVERFLOW;
+	if (area->in_tree)
+		return 0; /* claimed by iopt_check_claim_iova() */
 	rc = itree_insert(&iopt->area_itree, area->start, area->last, area);
 	if (rc)
 		return rc;
@@ -347,6 +377,10 @@ static int iopt_alloc_area_pages(struct io_pagetable *iopt,
 		rc = iopt_alloc_iova(iopt, dst_iova,
 				     list[0].pages->uptr + list[0].start_byte,
 				     length);
+		if (rc)
+			return rc;
+	} else if (n == 1) {
+		rc = iopt_check_claim_iova(iopt, areas[0], *dst_iova, length);
 		if (rc)
 			return rc;
 	} else {

@@ -555,7 +555,30 @@ static bool meets_neighbours(const struct itree_leaf *leaf, unsigned int pos,
 	return l && l->start[pos < leaf->n ? pos : 0] <= last;
 }
 
+static int insert(struct itree *t, uint64_t start, uint64_t last, void *item,
+		  bool refuse_overlap);
+
 int itree_insert(struct itree *t, uint64_t start, uint64_t last, void *item)
+{
+	return insert(t, start, last, item, false);
+}
+
+int itree_insert_disjoint(struct itree *t, uint64_t start, uint64_t last,
+			  void *item)
+{
+	struct itree_iter it;
+
+	/* the neighbours settle it only while every span is disjoint */
+	if (t->overlapping) {
+		if (itree_iter_first(t, start, last, &it))
+			return -EEXIST;
+		return insert(t, start, last, item, false);
+	}
+	return insert(t, start, last, item, true);
+}
+
+static int insert(struct itree *t, uint64_t start, uint64_t last, void *item,
+		  bool refuse_overlap)
 {
 	struct itree_path p;
 	struct itree_leaf *leaf, *sib = NULL;
@@ -584,6 +607,13 @@ int itree_insert(struct itree *t, uint64_t start, uint64_t last, void *item)
 		prefetch_block(cur, t->height - lvl - 1);
 	}
 	leaf = cur;
+	/* decided before anything changes, so a refusal leaves no trace */
+	pos = count_le_leaf(leaf->start, leaf->n, start);
+	if (!t->overlapping && meets_neighbours(leaf, pos, start, last)) {
+		if (refuse_overlap)
+			return -EEXIST;
+		t->overlapping = true;
+	}
 
 	if (leaf->n == LEAF_SLOTS && t->height)
 		sib = roomy_sibling(p.node[t->height - 1], p.idx[t->height - 1],
@@ -610,9 +640,6 @@ int itree_insert(struct itree *t, uint64_t start, uint64_t last, void *item)
 		if (last > nd->maxlast[i])
 			nd->maxlast[i] = last;
 	}
-	pos = count_le_leaf(leaf->start, leaf->n, start);
-	if (!t->overlapping)
-		t->overlapping = meets_neighbours(leaf, pos, start, last);
 	t->count++;
 	if (leaf->n < LEAF_SLOTS) {
 		leaf_put(leaf, pos, start, last, item);

@@ -62,6 +62,13 @@ static inline bool itree_empty(const struct itree *t) { return t->count == 0; }
 
 /* 0 or -ENOMEM (tree unchanged on failure). Requires start <= last. */
 int itree_insert(struct itree *t, uint64_t start, uint64_t last, void *item);
+/*
+ * itree_insert() unless [start, last] meets a stored span: then -EEXIST
+ * and the tree is unchanged. One descent does both the check and the
+ * insert while the spans are disjoint.
+ */
+int itree_insert_disjoint(struct itree *t, uint64_t start, uint64_t last,
+			  void *item);
 /* Remove the span with this start and item; false if not present */
 bool itree_remove(struct itree *t, uint64_t start, const void *item);
 /* Change the `last` of a stored span in place (start and order unchanged) */
