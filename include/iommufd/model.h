@@ -71,8 +71,8 @@ struct iommufd_fd_ops {
  * EXPERIMENTAL, a proposal not in any released kernel: CONFIG_IOMMUFD_NOIOMMU
  * of the "iommufd: Enable noiommu mode for cdev" series (v7, 2026). Devices
  * behind an IOMMUFD_IOMMU_NONE instance (platform.h) can be bound, by a
- * caller with IOMMUFD_CAP_SYS_RAWIO, and IOMMU_IOAS_NOIOMMU_GET_PA (uapi.h)
- * exists. Off, the model is a plain 6.12 kernel.
+ * caller with IOMMUFD_CAP_SYS_RAWIO, and IOMMU_IOAS_NOIOMMU_GET_PA
+ * (uapi_noiommu.h) exists. Off, the model is a plain 6.12 kernel.
  */
 #define IOMMUFD_CONFIG_NOIOMMU (1u << 2)
 

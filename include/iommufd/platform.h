@@ -41,7 +41,8 @@ enum iommufd_iommu_kind {
 	 *  - otherwise bound; MSI isolation is not asked for (msi_unisolated
 	 *    is ignored: with no IOMMU nothing is isolated anyway).
 	 * Attaching to an IOAS makes an automatic HWPT whose domain pins
-	 * every mapped page and records its PA (IOMMU_IOAS_NOIOMMU_GET_PA);
+	 * every mapped page and records its PA (IOMMU_IOAS_NOIOMMU_GET_PA of
+	 * uapi_noiommu.h);
 	 * HWPT_ALLOC takes no flags and no data (-EOPNOTSUPP), GET_HW_INFO
 	 * reports IOMMU_HW_INFO_TYPE_NONE, no data and no capabilities. Only
 	 * devices of this kind can share such a HWPT (-EINVAL otherwise).
