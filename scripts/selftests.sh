@@ -139,6 +139,26 @@ for p in "${progs[@]}"; do
 		status=1
 	fi
 done
+# Every failure must be one scripts/selftests.expected explains
+expected=$root/scripts/selftests.expected
+unexpected=0
+while read -r name; do
+	known=0
+	while IFS=$'\t' read -r pat _; do
+		case $pat in '#'* | '') continue ;; esac
+		# shellcheck disable=SC2254
+		case $name in $pat) known=1 ;; esac
+	done < "$expected"
+	if [ $known = 0 ]; then
+		echo "selftests.sh: unexpected failure: $name" >&2
+		unexpected=$((unexpected + 1))
+	fi
+done < <(cat "$work"/*.tap | sed -nE 's/^not ok [0-9]+ ([^ ]+).*/\1/p')
+if [ $unexpected -gt 0 ]; then
+	status=1
+else
+	echo "selftests.sh: every failure is listed in scripts/selftests.expected"
+fi
 if [ "${IOMMUFD_SELFTESTS_STRICT:-0}" = 1 ] && [ "$total_fail" -gt 0 ]; then
 	status=1
 fi
