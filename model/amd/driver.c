@@ -251,7 +251,9 @@ static int pdom_read_and_clear_dirty(struct iommu_domain *d, uint64_t iova,
 {
 	return amd_domain_read_and_clear_dirty(
 		&to_pdom(d)->ad, iova, size,
-		(flags & IOMMU_DIRTY_NO_CLEAR) ? PT_DIRTY_NO_CLEAR : 0,
+		/* the bitmap gets the same bits from merged runs */
+		PT_DIRTY_MERGE |
+			((flags & IOMMU_DIRTY_NO_CLEAR) ? PT_DIRTY_NO_CLEAR : 0),
 		dirty != NULL, report_dirty, dirty);
 }
 

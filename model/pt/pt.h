@@ -245,6 +245,11 @@ int pt_lookup(const struct pt_table *t, uint64_t iova, uint64_t *pte,
 	      unsigned int *level, unsigned int *lg2);
 
 #define PT_DIRTY_NO_CLEAR (1u << 0) /* IOMMU_DIRTY_NO_CLEAR */
+/*
+ * Report runs of dirty leaves that follow each other as one range: the
+ * same bits in a bitmap, far fewer calls.
+ */
+#define PT_DIRTY_MERGE (1u << 1)
 
 typedef void (*pt_dirty_fn)(void *arg, uint64_t iova, uint64_t size);
 

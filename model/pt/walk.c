@@ -624,6 +624,76 @@ static bool leaf_dirty(const struct pt_format *fmt, uint64_t *table,
 	return dirty;
 }
 
+/* Dirty reports on their way out, merged into runs when asked */
+struct dirty_run {
+	pt_dirty_fn report;
+	void *arg;
+	bool merge;
+	uint64_t start, len;
+};
+
+static void run_add(struct dirty_run *r, uint64_t iova, uint64_t sz)
+{
+	if (!r->report)
+		return;
+	if (!r->merge) {
+		r->report(r->arg, iova, sz);
+		return;
+	}
+	if (r->len && r->start + r->len == iova && r->len + sz > r->len) {
+		r->len += sz;
+		return;
+	}
+	if (r->len)
+		r->report(r->arg, r->start, r->len);
+	r->start = iova;
+	r->len = sz;
+}
+
+static void run_flush(struct dirty_run *r)
+{
+	if (r->len)
+		r->report(r->arg, r->start, r->len);
+	r->len = 0;
+}
+
+/*
+ * The hot loop: consecutive one-entry leaves of one shape in one table,
+ * from slot *@i at *@iova. Stops at the first entry of another shape
+ * (left for the caller to classify, *@iova at it), at the end of the
+ * table or of the range. True when the IOVA wrapped (nothing follows).
+ */
+static bool scan_run(const struct pt_format *fmt, uint64_t *table,
+		     unsigned int *i, uint64_t *iova, uint64_t end,
+		     unsigned int level, uint64_t shape, unsigned int flags,
+		     struct dirty_run *run)
+{
+	uint64_t sz = 1ull << pt_level_shift(level), d = fmt->d_bit;
+	unsigned int j = *i;
+	uint64_t at = *iova;
+
+	while (j < PT_TABLE_ENTRIES) {
+		uint64_t pte = table[j];
+
+		if ((pte & fmt->shape_mask) != shape)
+			break;
+		if (pte & d) {
+			if (!(flags & PT_DIRTY_NO_CLEAR))
+				table[j] = pte & ~d;
+			run_add(run, at, sz);
+		}
+		j++;
+		if (at + sz < at)
+			return true;
+		at += sz;
+		if (at >= end)
+			break;
+	}
+	*i = j;
+	*iova = at;
+	return false;
+}
+
 /*
  * The semantics are a lookup from the root per step (what the drivers
  * do); the speed comes from staying in the table the lookup ended in
@@ -636,6 +706,11 @@ void pt_read_and_clear_dirty(struct pt_table *t, uint64_t iova, uint64_t len,
 {
 	const struct pt_format *fmt = t->fmt;
 	uint64_t end = iova + len - 1;
+	struct dirty_run run = {
+		.report = report,
+		.arg = arg,
+		.merge = flags & PT_DIRTY_MERGE,
+	};
 
 	if (!len)
 		return;
@@ -644,6 +719,7 @@ void pt_read_and_clear_dirty(struct pt_table *t, uint64_t iova, uint64_t len,
 		uint64_t sz, *table, span_mask, cached_shape;
 		enum find_kind cached_kind = FIND_HOLE;
 		unsigned int level;
+		bool cached = false;
 
 		find(t, iova, &f);
 		if (f.kind != FIND_LEAF && f.kind != FIND_HOLE) {
@@ -662,51 +738,61 @@ void pt_read_and_clear_dirty(struct pt_table *t, uint64_t iova, uint64_t len,
 				    ~((1ull << (pt_level_shift(level) +
 						PT_INDEX_BITS)) - 1);
 		for (;;) {
-			uint64_t base = iova & span_mask;
+			uint64_t base = iova & span_mask, pte;
+			unsigned int i;
 
 			sz = 1ull << f.lg2;
-			if (f.kind == FIND_LEAF && fmt->d_bit &&
-			    leaf_dirty(fmt, table, f.index, f.count, flags) &&
-			    report)
-				report(arg, iova, sz);
-			if (iova + sz < iova)
-				return;
-			iova += sz;
+			if (cached && f.kind == FIND_LEAF && fmt->d_bit) {
+				/* this entry and all of its shape after it */
+				i = f.index;
+				if (scan_run(fmt, table, &i, &iova, end, level,
+					     cached_shape, flags, &run))
+					goto out;
+			} else {
+				if (f.kind == FIND_LEAF && fmt->d_bit &&
+				    leaf_dirty(fmt, table, f.index, f.count,
+					       flags))
+					run_add(&run, iova, sz);
+				if (iova + sz < iova)
+					goto out;
+				iova += sz;
+			}
 			if (iova >= end || (iova & span_mask) != base)
 				break;
 			/* classify the next entry as find() would */
-			{
-				unsigned int i = idx_of(iova, level);
-				uint64_t pte = table[i];
-
-				f.index = i;
-				f.count = 1;
-				f.lg2 = pt_level_shift(level);
-				/* same shape as the last one-entry result */
-				if ((pte & fmt->shape_mask) == cached_shape) {
-					f.kind = cached_kind;
-					continue;
-				}
-				if (!fmt->present(pte)) {
-					f.kind = FIND_HOLE;
-				} else if ((fmt->malformed &&
-					    fmt->malformed(pte, level)) ||
-					   !fmt->is_leaf(pte, level)) {
-					break; /* a table or worse: look up */
-				} else {
-					f.kind = FIND_LEAF;
-					f.lg2 = fmt->leaf_lg2(pte, level);
-					f.count = 1u << (f.lg2 -
-							 pt_level_shift(level));
-					f.index = i & ~(f.count - 1);
-				}
-				if (fmt->shape_mask && f.count == 1) {
-					cached_shape = pte & fmt->shape_mask;
-					cached_kind = f.kind;
-				}
+			i = idx_of(iova, level);
+			pte = table[i];
+			f.index = i;
+			f.count = 1;
+			f.lg2 = pt_level_shift(level);
+			/* same shape as the last one-entry result */
+			cached = fmt->shape_mask &&
+				 (pte & fmt->shape_mask) == cached_shape;
+			if (cached) {
+				f.kind = cached_kind;
+				continue;
+			}
+			if (!fmt->present(pte)) {
+				f.kind = FIND_HOLE;
+			} else if ((fmt->malformed &&
+				    fmt->malformed(pte, level)) ||
+				   !fmt->is_leaf(pte, level)) {
+				break; /* a table or worse: look up */
+			} else {
+				f.kind = FIND_LEAF;
+				f.lg2 = fmt->leaf_lg2(pte, level);
+				f.count = 1u << (f.lg2 - pt_level_shift(level));
+				f.index = i & ~(f.count - 1);
+			}
+			if (fmt->shape_mask && f.count == 1) {
+				cached_shape = pte & fmt->shape_mask;
+				cached_kind = f.kind;
+				cached = true;
 			}
 		}
 	} while (iova < end);
+out:
+	run_flush(&run);
 }
 
 /* ------------------------------------------------------------ hardware */
