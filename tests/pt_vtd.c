@@ -291,6 +291,42 @@ Test(vtd_ss, read_and_clear_dirty_superpages)
 	cr_assert_eq(l.n, 0);
 }
 
+/* Merged reports: runs of adjacent dirty leaves, same bits as one by one */
+Test(vtd_ss, read_and_clear_dirty_merges_runs)
+{
+	struct vtd_pasid_entry pe;
+	struct dirty_log l = { 0 };
+	unsigned int p;
+
+	cr_assert_eq(pt_table_init(&tbl, &vtd_ss_format, pt_phys_mem(&phys),
+				   4, VTD_PGSIZES), 0);
+	cr_assert_eq(pt_map(&tbl, 0, SZ_2M, 8 * SZ_4K, RW, SZ_4K), 0);
+	ss_pasid(&pe, true);
+	/* pages 0, 1, 2 and 5 and 7 written; the others only read */
+	for (p = 0; p < 8; p++)
+		cr_assert_eq(pasid_xlate(&pe, p * SZ_4K + 8,
+					 (p < 3 || p == 5 || p == 7) ?
+						 PT_ACCESS_WRITE :
+						 PT_ACCESS_READ,
+					 NULL), 0);
+	pt_read_and_clear_dirty(&tbl, 0, 8 * SZ_4K,
+				PT_DIRTY_MERGE | PT_DIRTY_NO_CLEAR, log_dirty,
+				&l);
+	cr_assert_eq(l.n, 3);
+	cr_assert_eq(l.iova[0], 0);
+	cr_assert_eq(l.size[0], 3 * SZ_4K);
+	cr_assert_eq(l.iova[1], 5 * SZ_4K);
+	cr_assert_eq(l.size[1], SZ_4K);
+	cr_assert_eq(l.iova[2], 7 * SZ_4K);
+	l.n = 0;
+	pt_read_and_clear_dirty(&tbl, 0, 8 * SZ_4K, 0, log_dirty, &l);
+	cr_assert_eq(l.n, 5, "without MERGE each leaf is its own report");
+	l.n = 0;
+	pt_read_and_clear_dirty(&tbl, 0, 8 * SZ_4K, PT_DIRTY_MERGE, log_dirty,
+				&l);
+	cr_assert_eq(l.n, 0, "cleared");
+}
+
 /* ------------------------------------------------ first stage */
 
 TestSuite(vtd_fs, .init = setup, .fini = teardown);
