@@ -30,9 +30,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.acct = &acct,
 		.caps = IOMMUFD_CAP_SYS_RESOURCE,
 		.rlimit_memlock = 1 << 20,
-		/* a test kernel: IOMMU_TEST_CMD brings mock devices and HWPTs */
+		/*
+		 * a test kernel: IOMMU_TEST_CMD brings mock devices and HWPTs;
+		 * the experimental noiommu GET_PA ioctl is fuzzed too
+		 */
 		.platform = platform,
-		.config = IOMMUFD_CONFIG_TEST,
+		.config = IOMMUFD_CONFIG_TEST | IOMMUFD_CONFIG_NOIOMMU,
 	};
 	struct iommufd_ctx *ctx = iommufd_ctx_open(&env, 0);
 	char why[512];
