@@ -399,3 +399,52 @@ Test(dma, vtd_guest_must_invalidate_its_stage1_changes)
 	cr_assert_str_eq(out, "two", "after HWPT_INVALIDATE");
 	teardown(&f);
 }
+
+/*
+ * Nested with a dirty-tracking parent: the guest's DMA write dirties the
+ * data page in stage 2, and the hardware's A/D updates to the guest's own
+ * stage-1 entries dirty the table pages too.
+ */
+Test(dma, vtd_nested_write_dirties_stage2)
+{
+	struct fixture f;
+	struct iommu_hwpt_alloc alloc = { .size = sizeof(alloc) };
+	struct iommu_hwpt_vtd_s1 s1 = { .addr_width = 48, .pgtbl_addr = IOVA };
+	uint64_t *pml4, *pdpt, *pd, *pt_, bits;
+	uint32_t parent, pt;
+
+	setup(&f, IOMMUFD_IOMMU_INTEL_VTD);
+	alloc.dev_id = f.dev_id;
+	alloc.pt_id = f.ioas;
+	alloc.flags = IOMMU_HWPT_ALLOC_NEST_PARENT |
+		      IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
+	ASSERT_OK(&f.h, IOMMU_HWPT_ALLOC, &alloc);
+	parent = alloc.out_hwpt_id;
+	cr_assert_eq(h_map_fixed(&f.h, f.ioas, (uintptr_t)f.buf, 64 * 4096,
+				 IOVA), 0);
+	pml4 = (uint64_t *)f.buf;
+	pdpt = (uint64_t *)(f.buf + 0x1000);
+	pd = (uint64_t *)(f.buf + 0x2000);
+	pt_ = (uint64_t *)(f.buf + 0x3000);
+	pml4[0] = (IOVA + 0x1000) | S1_P | S1_RW | S1_US;
+	pdpt[1] = (IOVA + 0x2000) | S1_P | S1_RW | S1_US;
+	pd[0] = (IOVA + 0x3000) | S1_P | S1_RW | S1_US;
+	pt_[0] = (IOVA + 0x9000) | S1_P | S1_RW | S1_US;
+	alloc = (struct iommu_hwpt_alloc){
+		.size = sizeof(alloc), .dev_id = f.dev_id, .pt_id = parent,
+		.data_type = IOMMU_HWPT_DATA_VTD_S1, .data_len = sizeof(s1),
+		.data_uptr = (uintptr_t)&s1,
+	};
+	ASSERT_OK(&f.h, IOMMU_HWPT_ALLOC, &alloc);
+	pt = alloc.out_hwpt_id;
+	cr_assert_eq(iommufd_dev_attach(f.dev, &pt), 0);
+	set_tracking(&f, parent, true);
+	cr_assert_eq(iommufd_dev_dma(f.dev, 0x40000000, "x", 1, true), 0);
+	bits = read_dirty(&f, parent, 0);
+	cr_assert(bits & (1ull << 9), "the data page, bitmap %#llx",
+		  (unsigned long long)bits);
+	cr_assert_eq(bits & 0xf, 0xf,
+		     "the four guest table pages the walk set A/D in");
+	cr_assert_eq(bits & ~0x20full, 0, "nothing else");
+	teardown(&f);
+}

@@ -471,3 +471,63 @@ Test(selftest, files_are_listed_and_share_one_number_space)
 	cr_assert_eq(iommufd_ctx_fds(f.h.ctx, fds, 4), 0);
 	teardown(&f);
 }
+
+Test(selftest, access_replace_ioas_moves_the_access)
+{
+	struct fixture f;
+	uint32_t ioas1, ioas2;
+	uint64_t iova = 0x100000, sub = 0x300000;
+	int fd;
+	struct iommu_test_cmd cmd;
+
+	setup(&f, IOMMUFD_CONFIG_TEST);
+	ioas1 = h_ioas_alloc(&f.h);
+	ioas2 = h_ioas_alloc(&f.h);
+	cr_assert_eq(h_map_fixed(&f.h, ioas1, (uintptr_t)f.buf, 8192, iova), 0);
+	cmd = (struct iommu_test_cmd){
+		.op = IOMMU_TEST_OP_CREATE_ACCESS, .id = ioas1,
+		.create_access.flags = MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
+	};
+	cr_assert_eq(test_cmd(&f, &cmd), 0);
+	fd = cmd.create_access.out_access_fd;
+	cmd = (struct iommu_test_cmd){
+		.op = IOMMU_TEST_OP_ACCESS_PAGES, .id = fd,
+		.access_pages = { .iova = iova, .length = 8192 },
+	};
+	cr_assert_eq(test_cmd(&f, &cmd), 0);
+	cr_assert_eq(h_destroy(&f.h, ioas1), -EBUSY);
+
+	cmd = (struct iommu_test_cmd){ .op = IOMMU_TEST_OP_ACCESS_REPLACE_IOAS,
+				       .id = fd,
+				       .access_replace_ioas.ioas_id = 99 };
+	cr_assert_eq(test_cmd(&f, &cmd), -ENOENT);
+	cmd.id = 77;
+	cr_assert_eq(test_cmd(&f, &cmd), -EBADFD);
+	cmd.id = fd;
+	cmd.access_replace_ioas.ioas_id = ioas2;
+	cr_assert_eq(test_cmd(&f, &cmd), 0);
+	/* the pins in the old IOAS were dropped through the unmap callback */
+	cmd = (struct iommu_test_cmd){ .op = IOMMU_TEST_OP_MD_CHECK_REFS,
+				       .check_refs = { .length = 8192,
+						       .uptr = (uintptr_t)f.buf,
+						       .refs = 0 } };
+	cr_assert_eq(test_cmd(&f, &cmd), 0);
+	cr_assert_eq(h_destroy(&f.h, ioas1), 0, "no longer held");
+	cr_assert_eq(h_destroy(&f.h, ioas2), -EBUSY);
+	/* a pinning access holds its IOAS to page alignment */
+	cr_assert_eq(h_map(&f.h, ioas2, IOMMU_IOAS_MAP_FIXED_IOVA | MAP_RW,
+			   (uintptr_t)f.buf + 2048, 4096, &sub), -EINVAL);
+	/* and cannot join an IOAS that already has a sub-page area */
+	ioas1 = h_ioas_alloc(&f.h);
+	cr_assert_eq(h_map(&f.h, ioas1, IOMMU_IOAS_MAP_FIXED_IOVA | MAP_RW,
+			   (uintptr_t)f.buf + 2048, 4096, &sub), 0);
+	cmd = (struct iommu_test_cmd){
+		.op = IOMMU_TEST_OP_CREATE_ACCESS, .id = ioas1,
+		.create_access.flags = MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
+	};
+	cr_assert_eq(test_cmd(&f, &cmd), -EADDRINUSE);
+	cr_assert_eq(iommufd_ctx_fds(f.h.ctx, NULL, 0), 1,
+		     "the failed create gave its fd number back");
+	cr_assert_eq(iommufd_ctx_close_fd(f.h.ctx, fd), 0);
+	teardown(&f);
+}
