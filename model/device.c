@@ -587,12 +587,18 @@ int iommufd_get_hw_info(struct iommufd_ucmd *ucmd)
 	struct iommufd_device *idev;
 	uint8_t data[256];
 	uint32_t data_len = 0, type = IOMMU_HW_INFO_TYPE_NONE, copy;
+	uint32_t flags_ok = 0, want = IOMMU_HW_INFO_TYPE_DEFAULT;
 	uint64_t zero_at;
 	int rc;
 
-	if (cmd->flags || cmd->__reserved[0] || cmd->__reserved[1] ||
-	    cmd->__reserved[2])
+	/* 6.17's requested data type, at the level that has it */
+	if (ucmd->ictx->env->config & IOMMUFD_CONFIG_SELFTEST_NEXT)
+		flags_ok = IOMMU_HW_INFO_FLAG_INPUT_TYPE;
+	if ((cmd->flags & ~flags_ok) || cmd->__reserved[0] ||
+	    cmd->__reserved[1] || cmd->__reserved[2])
 		return -EOPNOTSUPP;
+	if (cmd->flags & IOMMU_HW_INFO_FLAG_INPUT_TYPE)
+		want = cmd->in_data_type;
 	obj = iommufd_get_object(ucmd->ictx, cmd->dev_id, IOMMUFD_OBJ_DEVICE);
 	if (!obj)
 		return -ENOENT;
@@ -608,6 +614,9 @@ int iommufd_get_hw_info(struct iommufd_ucmd *ucmd)
 		if (type == IOMMU_HW_INFO_TYPE_NONE)
 			return -ENODEV;
 	}
+	/* the drivers refuse a type other than the default and their own */
+	if (want != IOMMU_HW_INFO_TYPE_DEFAULT && want != type)
+		return -EOPNOTSUPP;
 
 	copy = cmd->data_len < data_len ? cmd->data_len : data_len;
 	if (copy) {

@@ -95,7 +95,8 @@ struct iommufd_dev *iommufd_platform_add_dev(struct iommufd_platform *p,
 
 	if (iommu->desc.kind == IOMMUFD_IOMMU_MOCK &&
 	    (desc->mock_flags &
-	     ~(MOCK_FLAGS_DEVICE_NO_DIRTY | MOCK_FLAGS_DEVICE_HUGE_IOVA))) {
+	     ~(MOCK_FLAGS_DEVICE_NO_DIRTY | MOCK_FLAGS_DEVICE_HUGE_IOVA |
+	       MOCK_FLAGS_DEVICE_PASID))) {
 		*err = -EINVAL;
 		return NULL;
 	}

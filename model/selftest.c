@@ -74,6 +74,14 @@ static int test_mock_domain(struct iommufd_ucmd *ucmd,
 	}
 	if (cmd->op == IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS)
 		desc.mock_flags = cmd->mock_domain_flags.dev_flags;
+	/* mock_dev_create(): 6.12 knows two flags, 6.15 adds PASID */
+	if (desc.mock_flags & MOCK_FLAGS_DEVICE_PASID) {
+		if (!(ictx->env->config & IOMMUFD_CONFIG_SELFTEST_NEXT)) {
+			rc = -EINVAL;
+			goto out_sobj;
+		}
+		desc.max_pasids = 1u << MOCK_PASID_WIDTH;
+	}
 	iommu = mock_iommu(p, &rc);
 	if (!iommu)
 		goto out_sobj;

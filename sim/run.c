@@ -24,7 +24,8 @@ int sim_cmd_run(int argc, char **argv);
 static void run_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: iommufd-sim run [--notest] [--caps=LIST] [--memlock=N] "
+		"usage: iommufd-sim run [--notest|--next] [--caps=LIST] "
+		"[--memlock=N] "
 		"[--] PROGRAM [ARGS...]\n"
 		"\n"
 		"Runs PROGRAM with " PRELOAD_NAME " preloaded: its\n"
@@ -34,6 +35,9 @@ static void run_usage(FILE *out)
 		"Options:\n"
 		"  --notest       a kernel without CONFIG_IOMMUFD_TEST (no\n"
 		"                 IOMMU_TEST_CMD); the default has it\n"
+		"  --next         with IOMMU_TEST_CMD and the two later-kernel\n"
+		"                 ABIs the 6.12.117 selftests use (the mock's\n"
+		"                 PASID devices, GET_HW_INFO's input type)\n"
 		"  --caps=LIST    the capabilities the model sees, instead of the\n"
 		"                 program's own: ipc_lock,sys_resource,sys_rawio,\n"
 		"                 'none' or 'all'\n"
@@ -163,7 +167,7 @@ static int set_preload(const char *lib)
 int sim_cmd_run(int argc, char **argv)
 {
 	const char *caps = NULL, *memlock = NULL;
-	bool notest = false;
+	bool notest = false, next = false;
 	char *lib;
 	int i;
 
@@ -178,6 +182,10 @@ int sim_cmd_run(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(a, "--notest")) {
 			notest = true;
+			next = false;
+		} else if (!strcmp(a, "--next")) {
+			next = true;
+			notest = false;
 		} else if (!strcmp(a, "--test")) {
 			notest = false;
 		} else if (!strncmp(a, "--caps=", 7)) {
@@ -212,7 +220,8 @@ int sim_cmd_run(int argc, char **argv)
 	if (!lib)
 		return 2;
 	if (set_preload(lib) ||
-	    setenv("IOMMUFD_SIM_CONFIG", notest ? "notest" : "test", 1) ||
+	    setenv("IOMMUFD_SIM_CONFIG",
+		   notest ? "notest" : next ? "next" : "test", 1) ||
 	    (caps && setenv("IOMMUFD_SIM_CAPS", caps, 1)) ||
 	    (memlock && setenv("IOMMUFD_SIM_MEMLOCK", memlock, 1))) {
 		fprintf(stderr, "iommufd-sim run: setenv: %s\n",

@@ -531,3 +531,51 @@ Test(selftest, access_replace_ioas_moves_the_access)
 	cr_assert_eq(iommufd_ctx_close_fd(f.h.ctx, fd), 0);
 	teardown(&f);
 }
+
+/* The two later-kernel selftest ABIs, absent at 6.12 and present "next" */
+Test(selftest, pasid_mock_and_hw_info_input_type_by_level)
+{
+	struct fixture f;
+	uint32_t ioas, stdev, hwpt, idev;
+	struct iommu_test_cmd cmd;
+	struct iommu_hw_info info = { .size = sizeof(info) };
+	unsigned int level;
+
+	for (level = 0; level < 2; level++) {
+		setup(&f, IOMMUFD_CONFIG_TEST |
+				  (level ? IOMMUFD_CONFIG_SELFTEST_NEXT : 0));
+		ioas = h_ioas_alloc(&f.h);
+		cmd = (struct iommu_test_cmd){
+			.op = IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS, .id = ioas,
+			.mock_domain_flags.dev_flags = MOCK_FLAGS_DEVICE_PASID,
+		};
+		if (!level) {
+			cr_assert_eq(test_cmd(&f, &cmd), -EINVAL);
+			mock_domain(&f, ioas, 0, &stdev, &hwpt, &idev);
+		} else {
+			cr_assert_eq(test_cmd(&f, &cmd), 0);
+			idev = cmd.mock_domain_flags.out_idev_id;
+		}
+		info = (struct iommu_hw_info){ .size = sizeof(info),
+					       .dev_id = idev };
+		ASSERT_OK(&f.h, IOMMU_GET_HW_INFO, &info);
+		cr_assert_eq(info.out_max_pasid_log2,
+			     level ? MOCK_PASID_WIDTH : 0);
+		info.flags = IOMMU_HW_INFO_FLAG_INPUT_TYPE;
+		info.data_len = 0; /* the first call wrote the driver's length */
+		info.in_data_type = IOMMU_HW_INFO_TYPE_SELFTEST;
+		ASSERT_ERR(&f.h, level ? 0 : EOPNOTSUPP, IOMMU_GET_HW_INFO,
+			   &info);
+		if (level) {
+			info.data_len = 0;
+			info.in_data_type = IOMMU_HW_INFO_TYPE_SELFTEST + 1;
+			ASSERT_ERR(&f.h, EOPNOTSUPP, IOMMU_GET_HW_INFO, &info);
+			info.data_len = 0;
+			info.in_data_type = IOMMU_HW_INFO_TYPE_DEFAULT;
+			ASSERT_OK(&f.h, IOMMU_GET_HW_INFO, &info);
+			cr_assert_eq(info.out_data_type,
+				     IOMMU_HW_INFO_TYPE_SELFTEST);
+		}
+		teardown(&f);
+	}
+}

@@ -75,6 +75,13 @@ struct iommufd_fd_ops {
  * (uapi_noiommu.h) exists. Off, the model is a plain 6.12 kernel.
  */
 #define IOMMUFD_CONFIG_NOIOMMU (1u << 2)
+/*
+ * Two later-kernel ABIs that the 6.12.117 selftest sources already use:
+ * the mock's PASID-capable devices (MOCK_FLAGS_DEVICE_PASID, 6.15) and
+ * GET_HW_INFO's requested data type (IOMMU_HW_INFO_FLAG_INPUT_TYPE, 6.17).
+ * Off, the model answers them as 6.12 does (EINVAL, EOPNOTSUPP).
+ */
+#define IOMMUFD_CONFIG_SELFTEST_NEXT (1u << 3)
 
 struct iommufd_env {
 	struct iommufd_mem mem;

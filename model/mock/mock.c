@@ -392,10 +392,18 @@ static int mock_translate(struct iommufd_dev *dev,
 	return 0;
 }
 
+/* 6.15's PASID-capable mock devices report their width */
+static uint8_t mock_max_pasid_log2(struct iommufd_dev *dev)
+{
+	return dev->desc.max_pasids ? 31 - __builtin_clz(dev->desc.max_pasids) :
+				      0;
+}
+
 const struct iommu_driver iommu_mock_driver = {
 	.name = "mock",
 	.capable = mock_capable,
 	.hw_info = mock_hw_info,
 	.translate = mock_translate,
+	.max_pasid_log2 = mock_max_pasid_log2,
 	.domain_alloc_user = mock_domain_alloc_user,
 };

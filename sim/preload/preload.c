@@ -16,6 +16,9 @@
  * Environment:
  *   IOMMUFD_SIM_CONFIG  "test" (default): a CONFIG_IOMMUFD_TEST kernel,
  *                       IOMMU_TEST_CMD and the mock IOMMU exist;
+ *                       "next": "test" plus the two later-kernel ABIs
+ *                       the 6.12.117 selftests use (the mock's PASID
+ *                       devices, GET_HW_INFO's input type);
  *                       "notest": a production kernel
  *   IOMMUFD_SIM_CAPS    capabilities the model sees instead of the real
  *                       ones: a comma list of ipc_lock, sys_resource,
@@ -269,9 +272,12 @@ static void parse_options(void)
 	s = getenv("IOMMUFD_SIM_CONFIG");
 	if (s && !strcmp(s, "notest"))
 		opt.config = 0;
+	else if (s && !strcmp(s, "next"))
+		opt.config = IOMMUFD_CONFIG_TEST | IOMMUFD_CONFIG_SELFTEST_NEXT;
 	else if (s && *s && strcmp(s, "test"))
 		fprintf(stderr, "libiommufd-preload: IOMMUFD_SIM_CONFIG='%s' "
-				"is neither 'test' nor 'notest'; using 'test'\n",
+				"is not 'test', 'next' or 'notest'; using "
+				"'test'\n",
 			s);
 	s = getenv("IOMMUFD_SIM_CAPS");
 	if (s) {
