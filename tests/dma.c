@@ -448,3 +448,42 @@ Test(dma, vtd_nested_write_dirties_stage2)
 	cr_assert_eq(bits & ~0x20full, 0, "nothing else");
 	teardown(&f);
 }
+
+/*
+ * Bits are relative to the requested IOVA, not to IOVA 0, and the user's
+ * bitmap may start at any byte (the selftest uses page + 0xff1).
+ */
+Test(dma, dirty_bitmap_is_relative_to_the_request)
+{
+	struct fixture f;
+	uint32_t hwpt;
+	uint8_t *raw;
+	struct iommu_hwpt_get_dirty_bitmap get = { .size = sizeof(get) };
+
+	setup(&f, IOMMUFD_IOMMU_INTEL_VTD);
+	hwpt = dirty_hwpt(&f);
+	cr_assert_eq(h_map_fixed(&f.h, f.ioas, (uintptr_t)f.buf, 64 * 4096,
+				 IOVA), 0);
+	set_tracking(&f, hwpt, true);
+	cr_assert_eq(iommufd_dev_dma(f.dev, IOVA + 10 * 4096, "x", 1, true), 0);
+	cr_assert_eq(iommufd_dev_dma(f.dev, IOVA + 17 * 4096, "x", 1, true), 0);
+	raw = (uint8_t *)f.buf + 0x80000 + 0xff1;
+	memset(raw, 0, 16);
+	get.hwpt_id = hwpt;
+	get.iova = IOVA + 8 * 4096;
+	get.length = 16 * 4096;
+	get.page_size = 4096;
+	get.data = (uintptr_t)raw;
+	ASSERT_OK(&f.h, IOMMU_HWPT_GET_DIRTY_BITMAP, &get);
+	/* page 10 -> bit 2, page 17 -> bit 9 */
+	cr_assert_eq(raw[0], 1u << 2);
+	cr_assert_eq(raw[1], 1u << 1);
+	cr_assert_eq(raw[2], 0, "nothing past the request");
+	/* a granule of 8 KiB: pages 16/17 share bit 4 of a new request */
+	memset(raw, 0, 16);
+	cr_assert_eq(iommufd_dev_dma(f.dev, IOVA + 17 * 4096, "x", 1, true), 0);
+	get.page_size = 8192;
+	ASSERT_OK(&f.h, IOMMU_HWPT_GET_DIRTY_BITMAP, &get);
+	cr_assert_eq(raw[0], 1u << 4);
+	teardown(&f);
+}
