@@ -32,6 +32,9 @@ struct fmt_case {
 static const struct fmt_case cases[] = {
 	{ "vtd_ss", &vtd_ss_format, 4, 1ull << 9 },
 	{ "amd_v1", &amd_v1_format, 3, 1ull << 6 },
+	/* x86 long mode: VT-d first stage and AMD v2 (D is bit 6) */
+	{ "vtd_fs", &vtd_fs_format, 4, 1ull << 6 },
+	{ "amd_v2", &amd_v2_format, 4, 1ull << 6 },
 };
 
 /* PAs well away from the table pages, 4 KiB aligned */
@@ -220,7 +223,8 @@ void bench_page_tables(bool quick)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		bench_map_unmap(&cases[i]);
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	/* the formats iommufd's domains use (second stage, v1) */
+	for (i = 0; i < 2; i++)
 		bench_dirty(&cases[i], quick ? 4 * SZ_1G : 64 * SZ_1G);
 	bench_dma(quick ? 100000 : 2000000);
 }
