@@ -212,6 +212,9 @@ static int enforce_dev_resv_regions(struct io_pagetable *iopt,
 	size_t ndrv = 0, i, num_hw_msi = 0, num_sw_msi = 0;
 	int rc;
 
+	/* fail-nth: iommufd_should_fail() before anything is reserved */
+	if (iommufd_should_fail(dev->ictx->env))
+		return -EINVAL;
 	if (dev->iommu->driver->resv_regions)
 		ndrv = dev->iommu->driver->resv_regions(dev, drv, 8);
 	for (i = 0; i < ndrv + dev->desc.nresv; i++) {

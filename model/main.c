@@ -170,6 +170,9 @@ int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd, size_t len)
 {
 	size_t n = ucmd->user_size < len ? ucmd->user_size : len;
 
+	/* fail-nth: copy_to_user() under fail_usercopy */
+	if (iommufd_should_fail_usercopy(ucmd->ictx->env))
+		return -EFAULT;
 	if (iommufd_copy_to_user(ucmd->ictx, ucmd->ubuffer, ucmd->cmd, n))
 		return -EFAULT;
 	return 0;
@@ -247,6 +250,9 @@ static int copy_struct_from_user(struct iommufd_ctx *ictx, void *dst,
 		}
 	}
 	memset(dst, 0, ksize);
+	/* fail-nth: the copy_from_user(); check_zeroed_user() has no point */
+	if (iommufd_should_fail_usercopy(ictx->env))
+		return -EFAULT;
 	if (iommufd_copy_from_user(ictx, dst, src, size))
 		return -EFAULT;
 	return 0;
@@ -291,9 +297,13 @@ long iommufd_ctx_ioctl(struct iommufd_ctx *ictx, unsigned int cmd,
 #ifdef MODEL_DEBUG_INVARIANTS
 	{
 		char why[256];
+		/* fail-nth: the checker's lookups are not the kernel's */
+		uint32_t nth = iommufd_fail_nth_suspend(ictx->env);
+		int bad = iommufd_check_ctx(ictx, why, sizeof(why));
 
+		iommufd_fail_nth_resume(ictx->env, nth);
 		/* A broken invariant is a model bug: stop at the first one */
-		if (iommufd_check_ctx(ictx, why, sizeof(why)))
+		if (bad)
 			__builtin_trap();
 	}
 #endif
@@ -306,6 +316,9 @@ struct iommufd_ctx *iommufd_ctx_open(const struct iommufd_env *env,
 	struct iommufd_ctx *ictx;
 
 	if (!env || !env->mem.ops || !env->acct)
+		return NULL;
+	/* fail-nth: iommufd_fops_open()'s kzalloc of the context */
+	if (iommufd_should_fail_slab(env))
 		return NULL;
 	ictx = calloc(1, sizeof(*ictx));
 	if (!ictx)
@@ -382,7 +395,12 @@ void iommufd_ctx_close(struct iommufd_ctx *ictx)
 
 int iommufd_ctx_check(const struct iommufd_ctx *ictx, char *why, size_t len)
 {
-	return iommufd_check_ctx(ictx, why, len);
+	/* fail-nth: checking is no kernel work, it must not count points */
+	uint32_t nth = iommufd_fail_nth_suspend(ictx->env);
+	int rc = iommufd_check_ctx(ictx, why, len);
+
+	iommufd_fail_nth_resume(ictx->env, nth);
+	return rc;
 }
 
 bool iommufd_model_debug_invariants(void)

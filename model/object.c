@@ -21,6 +21,11 @@ struct iommufd_object *iommufd_object_alloc(struct iommufd_ctx *ictx,
 	struct iommufd_object *obj;
 	uint32_t id;
 
+	/* fail-nth: _iommufd_object_alloc()'s kzalloc */
+	if (iommufd_should_fail_slab(ictx->env)) {
+		*err = -ENOMEM;
+		return NULL;
+	}
 	obj = calloc(1, size);
 	if (!obj) {
 		*err = -ENOMEM;
@@ -84,9 +89,10 @@ void iommufd_object_abort_and_destroy(struct iommufd_ctx *ictx,
 	free(obj);
 }
 
-struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx,
-					  uint32_t id,
-					  enum iommufd_object_type type)
+/* The table lookup alone: removal has no injection point in the kernel */
+static struct iommufd_object *lookup_object(struct iommufd_ctx *ictx,
+					    uint32_t id,
+					    enum iommufd_object_type type)
 {
 	struct iommufd_objects *objs = &ictx->objects;
 	struct iommufd_object *obj;
@@ -100,6 +106,16 @@ struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx,
 	return obj;
 }
 
+struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx,
+					  uint32_t id,
+					  enum iommufd_object_type type)
+{
+	/* fail-nth: iommufd_should_fail() at the top, -ENOENT */
+	if (iommufd_should_fail(ictx->env))
+		return NULL;
+	return lookup_object(ictx, id, type);
+}
+
 /*
  * IOMMU_DESTROY: only an object whose sole reference is the table's can go.
  * Anything else holding it (a HWPT on an IOAS, a device on a HWPT, the
@@ -107,7 +123,7 @@ struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx,
  */
 int iommufd_object_remove(struct iommufd_ctx *ictx, uint32_t id)
 {
-	struct iommufd_object *obj = iommufd_get_object(ictx, id, IOMMUFD_OBJ_ANY);
+	struct iommufd_object *obj = lookup_object(ictx, id, IOMMUFD_OBJ_ANY);
 
 	if (!obj)
 		return -ENOENT;

@@ -288,6 +288,9 @@ int iommufd_vfio_ioas(struct iommufd_ucmd *ucmd);
 long iommufd_vfio_ioctl(struct iommufd_ctx *ictx, unsigned int cmd,
 			uint64_t arg);
 
+/* fail.c: fault injection (model.h struct iommufd_fail_nth) */
+#include "fail.h"
+
 /* check.c */
 int iommufd_check_ctx(const struct iommufd_ctx *ictx, char *why, size_t len);
 

@@ -83,6 +83,41 @@ struct iommufd_fd_ops {
  */
 #define IOMMUFD_CONFIG_SELFTEST_NEXT (1u << 3)
 
+/*
+ * Fault injection: the calling task's /proc/<pid>/task/<tid>/fail-nth, as
+ * a kernel with CONFIG_FAULT_INJECTION (failslab, fail_usercopy) and, with
+ * IOMMUFD_CONFIG_TEST, fail_iommufd has it. The host owns one per
+ * simulated task and points env->fail_nth at the one making the call.
+ *
+ * @nth 0 is off. Otherwise every injection point the task reaches counts
+ * it down by one, and the point that brings it to 0 fails, once, the way
+ * the kernel's would: ENOMEM for an allocation (failslab), EFAULT for a
+ * copy to or from user memory (fail_usercopy), and the call site's own
+ * errno for an iommufd_should_fail() (fail_iommufd). Reading @nth after a
+ * call says whether it was reached (0) or not (what is left).
+ *
+ * @points: the IOMMUFD_FAIL_* classes this kernel has; a point of another
+ * class neither counts nor fails. SPEC.md lists the points of each class.
+ */
+struct iommufd_fail_nth {
+	uint32_t nth;
+	uint32_t points;
+};
+
+#define IOMMUFD_FAIL_SLAB (1u << 0)	/* failslab: kmalloc and friends */
+#define IOMMUFD_FAIL_USERCOPY (1u << 1) /* fail_usercopy: copy_{from,to}_user */
+#define IOMMUFD_FAIL_IOMMUFD (1u << 2)	/* fail_iommufd, IOMMUFD_CONFIG_TEST */
+#define IOMMUFD_FAIL_ALL \
+	(IOMMUFD_FAIL_SLAB | IOMMUFD_FAIL_USERCOPY | IOMMUFD_FAIL_IOMMUFD)
+
+/*
+ * One injection point of class @point reached by the task that owns @f
+ * (NULL: no fault injection): true when it must fail. For hosts whose
+ * own emulated files have injection points, such as fail-nth's read and
+ * write, which copy to and from user memory.
+ */
+bool iommufd_fail_nth_point(struct iommufd_fail_nth *f, uint32_t point);
+
 struct iommufd_env {
 	struct iommufd_mem mem;
 	struct iommufd_acct *acct;
@@ -97,6 +132,12 @@ struct iommufd_env {
 	unsigned int config; /* IOMMUFD_CONFIG_* */
 	const struct iommufd_fd_ops *fd_ops; /* NULL: model-numbered files */
 	void *fd_priv;
+	/*
+	 * The calling task's fail-nth (above); NULL for a kernel without
+	 * fault injection. Read at every injection point, so the host may
+	 * switch it to another task's between calls.
+	 */
+	struct iommufd_fail_nth *fail_nth;
 };
 
 struct iommufd_ctx;

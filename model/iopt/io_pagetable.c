@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fail.h"
 #include "iopt/io_pagetable.h"
 
 static inline uint64_t min_u64(uint64_t a, uint64_t b)
@@ -364,6 +365,9 @@ static int iopt_alloc_area_pages(struct io_pagetable *iopt,
 
 	/* malloc, not calloc: glibc's calloc skips the per-thread cache */
 	for (i = 0; i < n; i++) {
+		/* fail-nth: iopt_area_alloc()'s kzalloc */
+		if (iommufd_should_fail_slab(list[i].pages->source))
+			return -ENOMEM;
 		areas[i] = malloc(sizeof(*areas[i]));
 		if (!areas[i])
 			return -ENOMEM;
@@ -1129,6 +1133,9 @@ int iopt_access_rw(struct io_pagetable *iopt, uint64_t iova, void *data,
 			return -EPERM;
 		if (write && !pages->writable)
 			return -EPERM;
+		/* fail-nth: the same-mm fast path's copy_{to,from}_user() */
+		if (iommufd_should_fail_usercopy(pages->source))
+			return -EFAULT;
 		rc = write ? mem->ops->write(mem->priv, uva, p, bytes) :
 			     mem->ops->read(mem->priv, p, uva, bytes);
 		if (rc)

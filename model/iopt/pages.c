@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fail.h"
 #include "iopt/io_pagetable.h"
 
 #define PIN_CHUNK_SHIFT 9
@@ -165,6 +166,11 @@ struct iopt_pages *iopt_alloc_pages(const struct iommufd_env *env,
 		*err = -EOVERFLOW;
 		return NULL;
 	}
+	/* fail-nth: iopt_alloc_pages()'s kzalloc */
+	if (iommufd_should_fail_slab(env)) {
+		*err = -ENOMEM;
+		return NULL;
+	}
 	/* malloc, not calloc: glibc's calloc skips the per-thread cache */
 	pages = malloc(sizeof(*pages));
 	if (!pages) {
@@ -228,6 +234,9 @@ static int pages_update_pinned(struct iopt_pages *pages)
 
 	if (!n)
 		return 0;
+	/* fail-nth: update_pinned()'s iommufd_should_fail(), charges only */
+	if (inc && iommufd_should_fail(pages->source))
+		return -ENOMEM;
 	switch (pages->account_mode) {
 	case IOPT_PAGES_ACCOUNT_USER:
 		if (inc) {
@@ -305,6 +314,9 @@ int iopt_pages_pin(struct iopt_pages *pages, uint64_t start, uint64_t last)
 	uint64_t index = start;
 	int rc = 0;
 
+	/* fail-nth: the pfn_batch's temp_kmalloc() (no backup buffer) */
+	if (iommufd_should_fail(pages->source))
+		return -ENOMEM;
 	while (index <= last) {
 		struct pin_chunk *chunk = map_get(pages, index >> PIN_CHUNK_SHIFT);
 		uint64_t chunk_last = index | (PIN_CHUNK - 1);
@@ -327,6 +339,11 @@ int iopt_pages_pin(struct iopt_pages *pages, uint64_t start, uint64_t last)
 			while (index + run <= end &&
 			       !chunk->users[(index + run) & (PIN_CHUNK - 1)])
 				run++;
+			/* fail-nth: pfn_reader_user_pin()'s, before GUP */
+			if (iommufd_should_fail(pages->source)) {
+				rc = -EFAULT;
+				break;
+			}
 			rc = mem->ops->pin(mem->priv,
 					   pages->uptr + index * IOPT_PAGE_SIZE,
 					   run, pages->writable, &chunk->pfn[i]);

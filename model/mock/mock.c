@@ -22,6 +22,8 @@
 
 struct mock_domain {
 	struct iommu_domain domain;
+	/* fail-nth: "current", the task of the context that allocated it */
+	const struct iommufd_env *env;
 	struct u64map pfns;
 	bool dirty_ops;
 	bool dirty_track;
@@ -99,6 +101,10 @@ static int mock_map_pages(struct iommu_domain *d, uint64_t iova,
 {
 	struct mock_domain *mock = to_mock(d);
 	uint64_t flags = MOCK_PFN_START_IOVA, start_iova = iova;
+
+	/* fail-nth: the mock's own point, xarray has none that works */
+	if (mock->env && iommufd_should_fail(mock->env))
+		return -ENOENT;
 
 	for (; pgcount; pgcount--) {
 		uint64_t cur;
@@ -265,11 +271,15 @@ static const struct iommu_domain_ops mock_nested_ops = {
 };
 
 static struct iommu_domain *mock_alloc_paging(struct iommufd_dev *dev,
+					      struct iommufd_ctx *ictx,
 					      bool dirty, int *err)
 {
-	struct mock_domain *mock = calloc(1, sizeof(*mock));
+	struct mock_domain *mock;
 	uint64_t pgsizes = MOCK_IO_PAGE_SIZE;
 
+	/* fail-nth: the mock's kzalloc of the domain */
+	mock = iommufd_should_fail_slab(ictx->env) ? NULL :
+						      calloc(1, sizeof(*mock));
 	if (!mock) {
 		*err = -ENOMEM;
 		return NULL;
@@ -280,6 +290,7 @@ static struct iommu_domain *mock_alloc_paging(struct iommufd_dev *dev,
 				 MOCK_APERTURE_LAST);
 	mock->domain.ops = dirty ? &mock_dirty_ops : &mock_paging_ops;
 	mock->domain.iommu = dev->iommu;
+	mock->env = ictx->env;
 	u64map_init(&mock->pfns);
 	return &mock->domain;
 }
@@ -306,7 +317,7 @@ mock_domain_alloc_user(struct iommufd_dev *dev, struct iommufd_ctx *ictx,
 			*err = -EOPNOTSUPP;
 			return NULL;
 		}
-		return mock_alloc_paging(dev, dirty, err);
+		return mock_alloc_paging(dev, ictx, dirty, err);
 	}
 
 	if (data->type != IOMMU_HWPT_DATA_SELFTEST || flags) {
