@@ -30,6 +30,16 @@
  *                       process's soft limit, read at every ioctl
  *   IOMMUFD_SIM_TRACE   reserved (recording traces of the calls)
  *
+ * Fault injection, as a kernel with failslab, fail_page_alloc,
+ * fail_usercopy and (test kernels) fail_iommufd has it: opendir() of
+ * /sys/kernel/debug lists those directories, and their attribute files
+ * open as sinks that accept any write (there is nothing to configure:
+ * fail-nth ignores probability and the rest). /proc/self/task/<tid>/fail-nth
+ * (and /proc/<pid>/task/<tid>/, /proc/thread-self/, /proc/self/) is that
+ * thread's struct iommufd_fail_nth, which the model counts down at its
+ * injection points during that thread's calls; read and write behave as
+ * the kernel's file does, own copy points included.
+ *
  * Limitations: fopen(), syscall(SYS_openat) and io_uring reach the kernel
  * without passing through here. fork() copies the model with the rest of
  * the process, so parent and child see diverging copies of the same
@@ -39,11 +49,14 @@
  */
 #undef _FORTIFY_SOURCE
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/capability.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -67,6 +80,12 @@ EXPORT int __open_2(const char *path, int flags);
 EXPORT int __open64_2(const char *path, int flags);
 EXPORT int __openat_2(int dirfd, const char *path, int flags);
 EXPORT int __openat64_2(int dirfd, const char *path, int flags);
+EXPORT ssize_t __read_chk(int fd, void *buf, size_t count, size_t buflen);
+EXPORT ssize_t __pread_chk(int fd, void *buf, size_t count, off_t offset,
+			   size_t buflen);
+EXPORT ssize_t __pread64_chk(int fd, void *buf, size_t count, off_t offset,
+			     size_t buflen);
+void __chk_fail(void) __attribute__((noreturn));
 
 /* ------------------------------------------------------------ libc */
 
@@ -81,6 +100,14 @@ static struct {
 	int (*ioctl)(int, unsigned long, ...);
 	ssize_t (*read)(int, void *, size_t);
 	ssize_t (*write)(int, const void *, size_t);
+	ssize_t (*pread)(int, void *, size_t, off_t);
+	ssize_t (*pwrite)(int, const void *, size_t, off_t);
+	DIR *(*opendir)(const char *);
+	struct dirent *(*readdir)(DIR *);
+	struct dirent64 *(*readdir64)(DIR *);
+	int (*closedir)(DIR *);
+	int (*dirfd)(DIR *);
+	void (*rewinddir)(DIR *);
 } real;
 
 static pthread_once_t real_once = PTHREAD_ONCE_INIT;
@@ -109,6 +136,14 @@ static void resolve_real(void)
 	real.ioctl = next_sym("ioctl");
 	real.read = next_sym("read");
 	real.write = next_sym("write");
+	real.pread = next_sym("pread");
+	real.pwrite = next_sym("pwrite");
+	real.opendir = next_sym("opendir");
+	real.readdir = next_sym("readdir");
+	real.readdir64 = next_sym("readdir64");
+	real.closedir = next_sym("closedir");
+	real.dirfd = next_sym("dirfd");
+	real.rewinddir = next_sym("rewinddir");
 }
 
 static void init_real(void)
@@ -133,19 +168,34 @@ struct pctx {
 	unsigned int nchildren; /* access and fault files, which hold ctx */
 };
 
-enum pkind { PF_CTX, PF_ACCESS, PF_FAULT };
+/*
+ * A thread's fail-nth (task_struct->fail_nth). Never freed: the env of a
+ * context may point at one, and threads are few.
+ */
+struct task_fail {
+	pid_t tid;
+	struct iommufd_fail_nth fn;
+	struct task_fail *next;
+};
+
+/* PF_DEBUGFS: a directory of the emulated debugfs (its root) */
+enum pkind { PF_CTX, PF_ACCESS, PF_FAULT, PF_FAILNTH, PF_DEBUGFS };
 
 /* An open file description; dup'ed descriptors share one */
 struct pfile {
 	enum pkind kind;
-	struct pctx *pc;
+	struct pctx *pc; /* NULL for PF_FAILNTH and PF_DEBUGFS */
 	int model_fd; /* the number the model knows an access/fault file by */
 	unsigned int refs;
+	struct task_fail *task; /* PF_FAILNTH: whose fail-nth */
+	uint64_t pos;		/* PF_FAILNTH: read()'s file position */
 };
 
 static struct pfile **tab;
 static int ntab;
-static unsigned int nfault; /* fault files open: read/write must look */
+/* fault and fail-nth files open: read/write must look */
+static unsigned int nfault;
+static struct task_fail *tasks;
 
 /* Descriptors the model reserved during the ioctl running now */
 #define MAX_PENDING 8
@@ -326,10 +376,31 @@ static uint64_t real_memlock(void)
 }
 
 /* The kernel asks capable() and rlimit() at the moment it needs them */
+static struct task_fail *find_task(pid_t tid)
+{
+	struct task_fail *t;
+
+	for (t = tasks; t && t->tid != tid; t = t->next)
+		;
+	return t;
+}
+
+static struct iommufd_fail_nth *current_fail_nth(void)
+{
+	struct task_fail *t = find_task(gettid());
+
+	return t ? &t->fn : NULL;
+}
+
+/*
+ * The kernel asks capable() and rlimit() at the moment it needs them, and
+ * fault injection is the calling thread's
+ */
 static void refresh_env(struct pctx *pc)
 {
 	pc->env.caps = opt.caps_set ? opt.caps : real_caps();
 	pc->env.rlimit_memlock = opt.memlock_set ? opt.memlock : real_memlock();
+	pc->env.fail_nth = current_fail_nth();
 }
 
 /* ------------------------------------------------------------ model files */
@@ -382,6 +453,17 @@ static void pfile_release(struct pfile *f)
 {
 	struct pctx *pc = f->pc;
 
+	switch (f->kind) {
+	case PF_FAILNTH:
+		nfault--;
+		/* fall through */
+	case PF_DEBUGFS:
+		/* emulated files with no context behind them */
+		free(f);
+		return;
+	default:
+		break;
+	}
 	refresh_env(pc);
 	switch (f->kind) {
 	case PF_CTX:
@@ -398,6 +480,9 @@ static void pfile_release(struct pfile *f)
 #endif
 		nfault--;
 		pc->nchildren--;
+		break;
+	case PF_FAILNTH:
+	case PF_DEBUGFS:
 		break;
 	}
 	free(f);
@@ -478,13 +563,222 @@ static unsigned int served_path(int dirfd, const char *path)
 	return 0;
 }
 
+/* ------------------------------------------------------------ fault injection */
+
+/* The fault_attr directories and the attribute files debugfs gives each */
+static const char *const fail_dirs[] = {
+	"failslab", "fail_page_alloc", "fail_usercopy",
+	"fail_iommufd", /* last: only a CONFIG_IOMMUFD_TEST kernel has it */
+};
+static const char *const fail_attrs[] = {
+	"probability", "interval", "times", "space", "verbose",
+	"verbose_ratelimit_interval_ms", "verbose_ratelimit_burst",
+	"task-filter", "stacktrace-depth", "require-start", "require-end",
+	"reject-start", "reject-end", "ignore-gfp-wait", "ignore-gfp-highmem",
+	"cache-filter", "min-order",
+};
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+static size_t nfail_dirs(void)
+{
+	parse_options();
+	return ARRAY_LEN(fail_dirs) - !(opt.config & IOMMUFD_CONFIG_TEST);
+}
+
+/* What follows the debugfs root in @path ("" for the root), else NULL */
+static const char *debugfs_rel(const char *path)
+{
+	static const char root[] = "/sys/kernel/debug";
+
+	if (!path || strncmp(path, root, sizeof(root) - 1))
+		return NULL;
+	path += sizeof(root) - 1;
+	if (*path && *path != '/')
+		return NULL;
+	while (*path == '/')
+		path++;
+	return path;
+}
+
+/* "DIR/ATTR" of one of the fault_attr directories */
+static bool is_fail_attr(const char *rel)
+{
+	const char *slash = strchr(rel, '/');
+	size_t i;
+
+	if (!slash)
+		return false;
+	for (i = 0; i < nfail_dirs(); i++) {
+		if (strlen(fail_dirs[i]) == (size_t)(slash - rel) &&
+		    !strncmp(rel, fail_dirs[i], (size_t)(slash - rel)))
+			break;
+	}
+	if (i == nfail_dirs())
+		return false;
+	for (i = 0; i < ARRAY_LEN(fail_attrs); i++)
+		if (!strcmp(slash + 1, fail_attrs[i]))
+			return true;
+	return false;
+}
+
+/* A decimal thread ID at *@s, which is advanced past it; 0 if none */
+static pid_t parse_tid(const char **s)
+{
+	long v = 0;
+
+	if (**s < '1' || **s > '9')
+		return 0;
+	while (**s >= '0' && **s <= '9') {
+		v = v * 10 + (**s - '0');
+		if (v > INT_MAX)
+			return 0;
+		(*s)++;
+	}
+	return (pid_t)v;
+}
+
+/* The thread whose fail-nth @path names, if it is one of ours; else 0 */
+static pid_t failnth_tid(const char *path)
+{
+	const char *p;
+	pid_t pid = getpid(), tid;
+
+	if (!path || strncmp(path, "/proc/", 6))
+		return 0;
+	p = path + 6;
+	if (!strcmp(p, "thread-self/fail-nth"))
+		return gettid();
+	if (!strncmp(p, "self/", 5)) {
+		p += 5;
+		tid = pid;
+	} else {
+		tid = parse_tid(&p);
+		if (!tid || *p++ != '/')
+			return 0;
+	}
+	if (!strncmp(p, "task/", 5)) {
+		/* /proc/PID/task/ lists PID's own threads only */
+		if (tid != pid)
+			return 0;
+		p += 5;
+		tid = parse_tid(&p);
+		if (!tid || *p++ != '/')
+			return 0;
+	}
+	if (strcmp(p, "fail-nth"))
+		return 0;
+	return syscall(SYS_tgkill, pid, tid, 0) ? 0 : tid;
+}
+
+static struct task_fail *get_task(pid_t tid)
+{
+	struct task_fail *t = find_task(tid);
+
+	if (t)
+		return t;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->tid = tid;
+	t->fn.points = IOMMUFD_FAIL_ALL;
+	t->next = tasks;
+	tasks = t;
+	return t;
+}
+
+/* A sink descriptor standing for an emulated file; -1 with errno set */
+static int open_emulated(enum pkind kind, pid_t tid, int flags)
+{
+	struct pfile *f = NULL;
+	int fd, err = ENOMEM;
+
+	pthread_mutex_lock(&lock);
+	fd = real.open("/dev/null", O_RDWR | (flags & (O_CLOEXEC | O_NONBLOCK)));
+	if (fd < 0) {
+		err = errno;
+		goto fail;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f || (kind == PF_FAILNTH && !(f->task = get_task(tid))) ||
+	    tab_set(fd, f)) {
+		real.close(fd);
+		goto fail;
+	}
+	f->kind = kind;
+	f->refs = 1;
+	if (kind == PF_FAILNTH)
+		nfault++;
+	pthread_mutex_unlock(&lock);
+	return fd;
+
+fail:
+	free(f);
+	pthread_mutex_unlock(&lock);
+	errno = err;
+	return -1;
+}
+
+static bool is_debugfs_fd(int fd)
+{
+	struct pfile *f;
+	bool yes;
+
+	pthread_mutex_lock(&lock);
+	f = lookup(fd);
+	yes = f && f->kind == PF_DEBUGFS;
+	pthread_mutex_unlock(&lock);
+	return yes;
+}
+
+/*
+ * Paths of the emulated fault injection: 1 with *@fd set (or -1 and
+ * errno) when served, 0 to let libc have it
+ */
+static int open_fault_injection(int dirfd, const char *path, int flags,
+				int *fd)
+{
+	const char *rel = NULL;
+	pid_t tid;
+
+	if (!path)
+		return 0;
+	if (path[0] == '/')
+		rel = debugfs_rel(path);
+	else if (dirfd != AT_FDCWD && is_debugfs_fd(dirfd))
+		rel = path;
+	if (rel && !*rel) {
+		*fd = open_emulated(PF_DEBUGFS, 0, flags);
+		return 1;
+	}
+	if (rel) {
+		if (is_fail_attr(rel)) {
+			/* a sink: fail-nth ignores every attribute */
+			*fd = real.open("/dev/null",
+					flags & (O_ACCMODE | O_CLOEXEC |
+						 O_NONBLOCK));
+		} else {
+			errno = ENOENT;
+			*fd = -1;
+		}
+		return 1;
+	}
+	tid = path[0] == '/' ? failnth_tid(path) : 0;
+	if (!tid)
+		return 0;
+	*fd = open_emulated(PF_FAILNTH, tid, flags);
+	return 1;
+}
+
 /* ------------------------------------------------------------ open */
 
 static int do_openat(int dirfd, const char *path, int flags, mode_t mode)
 {
 	unsigned int s;
+	int fd;
 
 	init_real();
+	if (open_fault_injection(dirfd, path, flags, &fd))
+		return fd;
 	s = served_path(dirfd, path);
 	if (s)
 		return open_ctx(path, flags, s - 1);
@@ -736,9 +1030,11 @@ EXPORT int ioctl(int fd, unsigned long req, ...)
 
 /* ------------------------------------------------------------ fault files */
 
-#ifdef IOMMUFD_FAULT_FD_BASE
-/* Take the lock only when a fault file exists: read/write are hot paths */
-static struct pfile *lookup_fault(int fd)
+/*
+ * Take the lock only when a fault or fail-nth file exists: read and write
+ * are hot paths
+ */
+static struct pfile *lookup_special(int fd)
 {
 	struct pfile *f;
 
@@ -746,10 +1042,99 @@ static struct pfile *lookup_fault(int fd)
 		return NULL;
 	pthread_mutex_lock(&lock);
 	f = lookup(fd);
-	if (f && f->kind == PF_FAULT)
+	if (f && (f->kind == PF_FAULT || f->kind == PF_FAILNTH))
 		return f; /* with the lock held */
 	pthread_mutex_unlock(&lock);
 	return NULL;
+}
+
+static ssize_t ret_errno(long rc)
+{
+	if (rc < 0) {
+		errno = (int)-rc;
+		return -1;
+	}
+	return rc;
+}
+
+/*
+ * proc_fail_nth_read(): the target's count as "%u\n" from @pos, copied
+ * out by copy_to_user(), itself an injection point of the caller's
+ */
+static long failnth_read(struct pfile *f, void *buf, size_t count,
+			 uint64_t pos)
+{
+	struct iommufd_mem mem = iommufd_mem_self();
+	char num[16];
+	size_t len = (size_t)snprintf(num, sizeof(num), "%u\n", f->task->fn.nth);
+
+	if (pos >= len || !count)
+		return 0;
+	if (count > len - pos)
+		count = len - pos;
+	if (iommufd_fail_nth_point(current_fail_nth(), IOMMUFD_FAIL_USERCOPY) ||
+	    mem.ops->write(mem.priv, (uint64_t)(uintptr_t)buf, num + pos, count))
+		return -EFAULT;
+	return (long)count;
+}
+
+/* kstrtouint(s, 0): "+", base prefix, digits, one optional newline */
+static int parse_uint(const char *s, unsigned int *out)
+{
+	unsigned long long v = 0;
+	unsigned int base = 10, d;
+	bool any = false;
+
+	if (*s == '+')
+		s++;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X') &&
+	    ((s[2] >= '0' && s[2] <= '9') || ((s[2] | 0x20) >= 'a' &&
+					      (s[2] | 0x20) <= 'f'))) {
+		base = 16;
+		s += 2;
+	} else if (s[0] == '0') {
+		base = 8;
+	}
+	for (;; s++) {
+		if (*s >= '0' && *s <= '9')
+			d = (unsigned int)(*s - '0');
+		else if ((*s | 0x20) >= 'a' && (*s | 0x20) <= 'f')
+			d = (unsigned int)((*s | 0x20) - 'a' + 10);
+		else
+			break;
+		if (d >= base)
+			break;
+		v = v * base + d;
+		if (v > UINT_MAX)
+			return -ERANGE;
+		any = true;
+	}
+	if (*s == '\n')
+		s++;
+	if (!any || *s)
+		return -EINVAL;
+	*out = (unsigned int)v;
+	return 0;
+}
+
+/* proc_fail_nth_write(): kstrtouint_from_user(), then set; the offset is ignored */
+static long failnth_write(struct pfile *f, const void *buf, size_t count)
+{
+	struct iommufd_mem mem = iommufd_mem_self();
+	char str[1 + sizeof(unsigned long long) * 8];
+	size_t n = count < sizeof(str) - 1 ? count : sizeof(str) - 1;
+	unsigned int nth;
+	int rc;
+
+	if (iommufd_fail_nth_point(current_fail_nth(), IOMMUFD_FAIL_USERCOPY) ||
+	    mem.ops->read(mem.priv, str, (uint64_t)(uintptr_t)buf, n))
+		return -EFAULT;
+	str[n] = 0;
+	rc = parse_uint(str, &nth);
+	if (rc)
+		return rc;
+	f->task->fn.nth = nth;
+	return (long)count;
 }
 
 EXPORT ssize_t read(int fd, void *buf, size_t count)
@@ -758,17 +1143,19 @@ EXPORT ssize_t read(int fd, void *buf, size_t count)
 	long rc;
 
 	init_real();
-	f = lookup_fault(fd);
+	f = lookup_special(fd);
 	if (!f)
 		return real.read(fd, buf, count);
-	rc = iommufd_fault_fd_read(f->pc->ctx, f->model_fd,
-				   (uint64_t)(uintptr_t)buf, count);
-	pthread_mutex_unlock(&lock);
-	if (rc < 0) {
-		errno = (int)-rc;
-		return -1;
+	if (f->kind == PF_FAILNTH) {
+		rc = failnth_read(f, buf, count, f->pos);
+		if (rc > 0)
+			f->pos += (uint64_t)rc;
+	} else {
+		rc = iommufd_fault_fd_read(f->pc->ctx, f->model_fd,
+					   (uint64_t)(uintptr_t)buf, count);
 	}
-	return rc;
+	pthread_mutex_unlock(&lock);
+	return ret_errno(rc);
 }
 
 EXPORT ssize_t write(int fd, const void *buf, size_t count)
@@ -777,19 +1164,237 @@ EXPORT ssize_t write(int fd, const void *buf, size_t count)
 	long rc;
 
 	init_real();
-	f = lookup_fault(fd);
+	f = lookup_special(fd);
 	if (!f)
 		return real.write(fd, buf, count);
-	rc = iommufd_fault_fd_write(f->pc->ctx, f->model_fd,
-				    (uint64_t)(uintptr_t)buf, count);
+	if (f->kind == PF_FAILNTH)
+		rc = failnth_write(f, buf, count);
+	else
+		rc = iommufd_fault_fd_write(f->pc->ctx, f->model_fd,
+					    (uint64_t)(uintptr_t)buf, count);
 	pthread_mutex_unlock(&lock);
-	if (rc < 0) {
-		errno = (int)-rc;
-		return -1;
-	}
-	return rc;
+	return ret_errno(rc);
 }
-#endif
+
+/* Fault files keep /dev/null's pread and pwrite, as before */
+static struct pfile *lookup_failnth(int fd)
+{
+	struct pfile *f = lookup_special(fd);
+
+	if (f && f->kind != PF_FAILNTH) {
+		pthread_mutex_unlock(&lock);
+		return NULL;
+	}
+	return f;
+}
+
+EXPORT ssize_t pread(int fd, void *buf, size_t count, off_t offset)
+{
+	struct pfile *f;
+	long rc;
+
+	init_real();
+	f = lookup_failnth(fd);
+	if (!f)
+		return real.pread(fd, buf, count, offset);
+	rc = offset < 0 ? -EINVAL : failnth_read(f, buf, count, (uint64_t)offset);
+	pthread_mutex_unlock(&lock);
+	return ret_errno(rc);
+}
+
+EXPORT ssize_t pwrite(int fd, const void *buf, size_t count, off_t offset)
+{
+	struct pfile *f;
+	long rc;
+
+	init_real();
+	f = lookup_failnth(fd);
+	if (!f)
+		return real.pwrite(fd, buf, count, offset);
+	rc = offset < 0 ? -EINVAL : failnth_write(f, buf, count);
+	pthread_mutex_unlock(&lock);
+	return ret_errno(rc);
+}
+
+/* off_t is 64 bits on the LP64 targets this library is built for */
+EXPORT ssize_t pread64(int fd, void *buf, size_t count, off_t offset)
+{
+	return pread(fd, buf, count, offset);
+}
+
+EXPORT ssize_t pwrite64(int fd, const void *buf, size_t count, off_t offset)
+{
+	return pwrite(fd, buf, count, offset);
+}
+
+/* _FORTIFY_SOURCE's checked entry points */
+EXPORT ssize_t __read_chk(int fd, void *buf, size_t count, size_t buflen)
+{
+	if (count > buflen)
+		__chk_fail();
+	return read(fd, buf, count);
+}
+
+EXPORT ssize_t __pread_chk(int fd, void *buf, size_t count, off_t offset,
+			   size_t buflen)
+{
+	if (count > buflen)
+		__chk_fail();
+	return pread(fd, buf, count, offset);
+}
+
+EXPORT ssize_t __pread64_chk(int fd, void *buf, size_t count, off_t offset,
+			     size_t buflen)
+{
+	return __pread_chk(fd, buf, count, offset, buflen);
+}
+
+/* ------------------------------------------------------------ debugfs */
+
+/*
+ * opendir() of the debugfs root: a DIR of our own listing the fault_attr
+ * directories, whose dirfd() is a PF_DEBUGFS descriptor for openat().
+ * Every other DIR is libc's.
+ */
+struct fakedir {
+	int fd;
+	size_t pos;
+	struct dirent ent;
+	struct dirent64 ent64;
+	struct fakedir *next;
+};
+
+static struct fakedir *fakedirs;
+
+static struct fakedir *find_fakedir(DIR *d)
+{
+	struct fakedir *fd;
+
+	if (!__atomic_load_n(&fakedirs, __ATOMIC_RELAXED))
+		return NULL;
+	pthread_mutex_lock(&lock);
+	for (fd = fakedirs; fd && (DIR *)fd != d; fd = fd->next)
+		;
+	pthread_mutex_unlock(&lock);
+	return fd;
+}
+
+EXPORT DIR *opendir(const char *path)
+{
+	const char *rel = debugfs_rel(path);
+	struct fakedir *d;
+
+	init_real();
+	if (!rel || *rel)
+		return real.opendir(path);
+	d = calloc(1, sizeof(*d));
+	if (!d) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	d->fd = open_emulated(PF_DEBUGFS, 0, O_CLOEXEC);
+	if (d->fd < 0) {
+		free(d);
+		return NULL;
+	}
+	pthread_mutex_lock(&lock);
+	d->next = fakedirs;
+	fakedirs = d;
+	pthread_mutex_unlock(&lock);
+	return (DIR *)d;
+}
+
+/* ".", "..", then the fault_attr directories; NULL at the end */
+static const char *fakedir_next(struct fakedir *d)
+{
+	size_t i = d->pos;
+
+	if (i >= 2 + nfail_dirs())
+		return NULL;
+	d->pos++;
+	return i == 0 ? "." : i == 1 ? ".." : fail_dirs[i - 2];
+}
+
+EXPORT struct dirent *readdir(DIR *dir)
+{
+	struct fakedir *d;
+	const char *name;
+
+	init_real();
+	d = find_fakedir(dir);
+	if (!d)
+		return real.readdir(dir);
+	name = fakedir_next(d);
+	if (!name)
+		return NULL;
+	memset(&d->ent, 0, sizeof(d->ent));
+	d->ent.d_ino = d->pos;
+	d->ent.d_off = (off_t)d->pos;
+	d->ent.d_reclen = sizeof(d->ent);
+	d->ent.d_type = DT_DIR;
+	snprintf(d->ent.d_name, sizeof(d->ent.d_name), "%s", name);
+	return &d->ent;
+}
+
+EXPORT struct dirent64 *readdir64(DIR *dir)
+{
+	struct fakedir *d;
+	const char *name;
+
+	init_real();
+	d = find_fakedir(dir);
+	if (!d)
+		return real.readdir64(dir);
+	name = fakedir_next(d);
+	if (!name)
+		return NULL;
+	memset(&d->ent64, 0, sizeof(d->ent64));
+	d->ent64.d_ino = d->pos;
+	d->ent64.d_off = (off64_t)d->pos;
+	d->ent64.d_reclen = sizeof(d->ent64);
+	d->ent64.d_type = DT_DIR;
+	snprintf(d->ent64.d_name, sizeof(d->ent64.d_name), "%s", name);
+	return &d->ent64;
+}
+
+EXPORT int dirfd(DIR *dir)
+{
+	struct fakedir *d;
+
+	init_real();
+	d = find_fakedir(dir);
+	return d ? d->fd : real.dirfd(dir);
+}
+
+EXPORT void rewinddir(DIR *dir)
+{
+	struct fakedir *d;
+
+	init_real();
+	d = find_fakedir(dir);
+	if (d)
+		d->pos = 0;
+	else
+		real.rewinddir(dir);
+}
+
+EXPORT int closedir(DIR *dir)
+{
+	struct fakedir *d, **p;
+
+	init_real();
+	if (!find_fakedir(dir))
+		return real.closedir(dir);
+	pthread_mutex_lock(&lock);
+	for (p = &fakedirs; *p && (DIR *)*p != dir; p = &(*p)->next)
+		;
+	d = *p;
+	*p = d->next;
+	pthread_mutex_unlock(&lock);
+	close(d->fd);
+	free(d);
+	return 0;
+}
 
 /* ------------------------------------------------------------ fork */
 
@@ -814,6 +1419,10 @@ static void atfork_parent(void)
 static void atfork_child(void)
 {
 	pthread_mutexattr_t attr;
+
+	/* copy_process(): a new task starts with fail_nth 0 */
+	for (struct task_fail *t = tasks; t; t = t->next)
+		t->fn.nth = 0;
 
 	pthread_mutexattr_init(&attr);
 	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
