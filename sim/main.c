@@ -6,6 +6,8 @@
  *            compare every recorded result
  *   run      run a program with its /dev/iommu served by the model
  *            (sim/run.c, sim/preload/)
+ *   record   run a program and write its iommufd calls as a trace
+ *            (sim/record_cmd.c, sim/record/)
  *
  * Exit status: 0 success / agreement, 1 divergence, 2 usage error or a
  * trace that cannot be replayed.
@@ -19,6 +21,7 @@
 #include "replay.h"
 
 int sim_cmd_run(int argc, char **argv); /* sim/run.c */
+int sim_cmd_record(int argc, char **argv); /* sim/record_cmd.c */
 
 static void usage(FILE *out)
 {
@@ -28,6 +31,8 @@ static void usage(FILE *out)
 		"[--report=json] [--record OUT]\n"
 		"       iommufd-sim run [--notest] [--caps=LIST] [--memlock=N] "
 		"-- PROGRAM [ARGS...]\n"
+		"       iommufd-sim record -o TRACE [--model] -- PROGRAM "
+		"[ARGS...]\n"
 		"\n"
 		"An executable model of the Linux 6.12 iommufd uAPI. The model\n"
 		"itself is the library libiommufd-model (see README.md).\n"
@@ -39,6 +44,9 @@ static void usage(FILE *out)
 		"                 for its options\n"
 		"  run PROGRAM    run PROGRAM with its /dev/iommu served by the\n"
 		"                 model (LD_PRELOAD); 'run --help' for options\n"
+		"  record PROGRAM write PROGRAM's iommufd and VFIO calls to a\n"
+		"                 trace (--model: the model's answers);\n"
+		"                 'record --help' for options\n"
 		"\n"
 		"Options:\n"
 		"  -h, --help     show this help and exit\n"
@@ -175,6 +183,8 @@ int main(int argc, char **argv)
 		return cmd_replay(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "run"))
 		return sim_cmd_run(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "record"))
+		return sim_cmd_record(argc - 1, argv + 1);
 	if (argc > 1)
 		fprintf(stderr, "iommufd-sim: unknown argument '%s'\n", argv[1]);
 	usage(stderr);

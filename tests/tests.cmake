@@ -86,4 +86,72 @@ if(MODEL_PRELOAD)
 		TIMEOUT 3600)
 endif()
 model_test(noiommu LABELS unit)
+# The recorder (sim/record/): programs recorded over the model, their traces
+# read back and replayed. Preloaded like the above, so not with sanitizers.
+if(MODEL_PRELOAD)
+	add_executable(record_prog record/prog.c)
+	target_include_directories(record_prog PRIVATE ${CMAKE_SOURCE_DIR}/include)
+	target_link_libraries(record_prog PRIVATE Threads::Threads)
+	add_executable(record_check record/check.c)
+	target_link_libraries(record_check PRIVATE iommufd_sim_core)
+	# record, read with the reader, replay: the model agrees with itself
+	add_test(NAME record_model_replay COMMAND sh -c "
+		set -u; sim=\"$1\"; prog=\"$2\"; check=\"$3\"; t=\$(mktemp -d) || exit 9
+		\"\$sim\" record -o \$t/s.jsonl --model -- \"\$prog\"; r1=\$?
+		\"\$check\" \$t/s.jsonl --require open --require dup --require close \\
+			--require env --require-open iommufd \\
+			--require-open vfio-container \\
+			--require-ioctl IOMMU_IOAS_IOVA_RANGES \\
+			--require-ioctl IOMMU_IOAS_ALLOW_IOVAS \\
+			--require-ioctl IOMMU_IOAS_COPY \\
+			--require-ioctl VFIO_CHECK_EXTENSION \\
+			--min-errno EEXIST=1 --min-errno ENOTTY=1; r2=\$?
+		\"\$sim\" replay \$t/s.jsonl; r3=\$?
+		echo \"record \$r1 check \$r2 replay \$r3\"
+		test \"\$r1 \$r2 \$r3\" = '0 0 0'; rc=\$?
+		test \$rc = 0 || cat \$t/s.jsonl; rm -rf \$t; exit \$rc" sh
+		$<TARGET_FILE:iommufd-sim> $<TARGET_FILE:record_prog>
+		$<TARGET_FILE:record_check>)
+	# the preload library's own test program, written for a real kernel
+	add_test(NAME record_model_smoke COMMAND sh -c "
+		set -u; sim=\"$1\"; prog=\"$2\"; check=\"$3\"; t=\$(mktemp -d) || exit 9
+		IOMMUFD_SIM_CONFIG=notest \"\$sim\" record -o \$t/s.jsonl --model \\
+			-- \"\$prog\" --notest; r1=\$?
+		\"\$check\" \$t/s.jsonl --require dup --min-errno EFAULT=1; r2=\$?
+		\"\$sim\" replay \$t/s.jsonl; r3=\$?
+		echo \"record \$r1 check \$r2 replay \$r3\"
+		test \"\$r1 \$r2 \$r3\" = '0 0 0'; rc=\$?
+		test \$rc = 0 || cat \$t/s.jsonl; rm -rf \$t; exit \$rc" sh
+		$<TARGET_FILE:iommufd-sim> $<TARGET_FILE:preload_smoke>
+		$<TARGET_FILE:record_check>)
+	# bad pointers: EFAULT in the trace, no crash, the trace still reads
+	add_test(NAME record_bad_pointers COMMAND sh -c "
+		set -u; sim=\"$1\"; prog=\"$2\"; check=\"$3\"; t=\$(mktemp -d) || exit 9
+		\"\$sim\" record -o \$t/b.jsonl --model -- \"\$prog\" --bad; r1=\$?
+		\"\$check\" \$t/b.jsonl --min-errno EFAULT=3 \\
+			--require-open vfio-device --min-new-fds 1 \\
+			--require-ioctl IOMMU_FAULT_QUEUE_ALLOC; r2=\$?
+		echo \"record \$r1 check \$r2\"
+		test \"\$r1 \$r2\" = '0 0'; rc=\$?
+		test \$rc = 0 || cat \$t/b.jsonl; rm -rf \$t; exit \$rc" sh
+		$<TARGET_FILE:iommufd-sim> $<TARGET_FILE:record_prog>
+		$<TARGET_FILE:record_check>)
+	# the program's exit status; a trace even when nothing was recorded
+	add_test(NAME record_cli COMMAND sh -c "
+		set -u; sim=\"$1\"; t=\$(mktemp -d) || exit 9; cd \$t
+		\"\$sim\" record -o e.jsonl -- sh -c 'exit 7'; r1=\$?
+		\"\$sim\" replay e.jsonl > out; r2=\$?
+		\"\$sim\" record -o x.jsonl -- /nonexistent/prog 2> err; r3=\$?
+		\"\$sim\" record -- true 2> /dev/null; r4=\$?
+		\"\$sim\" record -o /nonexistent/dir/t.jsonl -- true 2> /dev/null; r5=\$?
+		IOMMUFD_SIM_RECORDER=/nonexistent.so \"\$sim\" record -o y.jsonl \\
+			-- true 2> /dev/null; r6=\$?
+		\"\$sim\" record --help | grep -q 'record -o TRACE'; r7=\$?
+		echo \"\$r1 \$r2 \$r3 \$r4 \$r5 \$r6 \$r7\"; cat out err
+		grep -q '0 records' out && grep -q 'nonexistent/prog: No such' err &&
+		test \"\$r1 \$r2 \$r3 \$r4 \$r5 \$r6 \$r7\" = '7 0 127 2 2 2 0'
+		rc=\$?; cd /; rm -rf \$t; exit \$rc" sh $<TARGET_FILE:iommufd-sim>)
+	set_tests_properties(record_model_replay record_model_smoke
+		record_bad_pointers record_cli PROPERTIES LABELS unit)
+endif()
 model_test(fail_nth LABELS unit)
