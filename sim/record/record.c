@@ -35,6 +35,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/capability.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -627,21 +628,32 @@ static char *device_name(const char *path)
 	return strdup(name ? name + 1 : target);
 }
 
-static int do_openat(int dirfd, const char *path, int flags, mode_t mode)
+/*
+ * The path, if it is a string we can read: a bad pointer is the kernel's
+ * EFAULT to give, and looking at it must not crash us first.
+ */
+static bool copy_path(const char *path, char *dst, size_t len)
+{
+	size_t n = user_read((uint64_t)(uintptr_t)path, dst, len);
+
+	return memchr(dst, 0, n) != NULL;
+}
+
+static int do_openat(int dirfd, const char *upath, int flags, mode_t mode)
 {
 	struct sim_record rec;
-	char canon[256];
+	char canon[256], path[PATH_MAX];
 	int fd, err, kind;
 	struct tfd t;
 
 	init_next();
-	if (busy || !path ||
+	if (busy || !copy_path(upath, path, sizeof(path)) ||
 	    (!strstr(path, "iommu") && !strstr(path, "vfio")))
-		return next.openat(dirfd, path, flags, mode);
+		return next.openat(dirfd, upath, flags, mode);
 
 	busy = true;
 	pthread_mutex_lock(&lock);
-	fd = next.openat(dirfd, path, flags, mode);
+	fd = next.openat(dirfd, upath, flags, mode);
 	err = errno;
 	canon[0] = 0;
 	kind = opened_kind(dirfd, path, fd, canon, sizeof(canon));
