@@ -167,8 +167,8 @@ int iommufd_access_rw(struct iommufd_access *access, uint64_t iova,
 		return -EOVERFLOW;
 	if (!access->ioas)
 		return -ENOENT;
-	return iopt_access_rw(&access->ioas->iopt, iova, data, length,
-			      flags & IOMMUFD_ACCESS_RW_WRITE);
+	return iopt_access_rw(&access->ioas->iopt, access->ictx->env, iova, data,
+			      length, flags);
 }
 
 uint32_t iommufd_access_id(const struct iommufd_access *access)

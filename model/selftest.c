@@ -653,8 +653,10 @@ static int test_access_rw(struct iommufd_ucmd *ucmd, struct iommu_test_cmd *cmd)
 	}
 	if (flags & MOCK_FLAGS_ACCESS_SYZ)
 		iova = staccess_syz_iova(s, iova);
+	/* MOCK_ACCESS_RW_{WRITE,SLOW_PATH} are the kernel's own flag bits */
 	rc = iommufd_access_rw(s->access, iova, tmp, length,
-			       flags & MOCK_ACCESS_RW_WRITE);
+			       flags & (MOCK_ACCESS_RW_WRITE |
+					MOCK_ACCESS_RW_SLOW_PATH));
 	if (rc)
 		goto out;
 	if (!(flags & MOCK_ACCESS_RW_WRITE) &&

@@ -579,3 +579,52 @@ Test(selftest, pasid_mock_and_hw_info_input_type_by_level)
 		teardown(&f);
 	}
 }
+
+/* ACCESS_RW's page-by-page path: pinned pages as they are, others pinned
+ * just for the copy; the same bytes as the direct path */
+Test(selftest, access_rw_slow_path)
+{
+	struct fixture f;
+	uint32_t ioas;
+	uint64_t iova = 0x100000;
+	char data[16];
+	int fd;
+	struct iommu_test_cmd cmd;
+
+	setup(&f, IOMMUFD_CONFIG_TEST);
+	ioas = h_ioas_alloc(&f.h);
+	cr_assert_eq(h_map_fixed(&f.h, ioas, (uintptr_t)f.buf, 8192, iova), 0);
+	cmd = (struct iommu_test_cmd){
+		.op = IOMMU_TEST_OP_CREATE_ACCESS, .id = ioas,
+		.create_access.flags = MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
+	};
+	cr_assert_eq(test_cmd(&f, &cmd), 0);
+	fd = cmd.create_access.out_access_fd;
+	memcpy(f.buf + 4090, "across pages", 13);
+	cmd = (struct iommu_test_cmd){
+		.op = IOMMU_TEST_OP_ACCESS_RW, .id = fd,
+		.access_rw = { .iova = iova + 4090, .length = 13,
+			       .uptr = (uintptr_t)data,
+			       .flags = MOCK_ACCESS_RW_SLOW_PATH },
+	};
+	memset(data, 0, sizeof(data));
+	cr_assert_eq(test_cmd(&f, &cmd), 0, "unpinned: a temporary pin");
+	cr_assert_str_eq(data, "across pages");
+	cr_assert_eq(iommufd_ctx_fds(f.h.ctx, NULL, 0), 1);
+	{
+		struct iommu_test_cmd pin = {
+			.op = IOMMU_TEST_OP_ACCESS_PAGES, .id = fd,
+			.access_pages = { .iova = iova, .length = 8192 },
+		};
+
+		cr_assert_eq(test_cmd(&f, &pin), 0);
+	}
+	memcpy(data, "slow write!", 12);
+	cmd.access_rw.iova = iova + 100;
+	cmd.access_rw.length = 12;
+	cmd.access_rw.flags = MOCK_ACCESS_RW_SLOW_PATH | MOCK_ACCESS_RW_WRITE;
+	cr_assert_eq(test_cmd(&f, &cmd), 0, "pinned: through the page");
+	cr_assert_str_eq(f.buf + 100, "slow write!");
+	cr_assert_eq(iommufd_ctx_close_fd(f.h.ctx, fd), 0);
+	teardown(&f);
+}

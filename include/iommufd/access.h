@@ -31,6 +31,8 @@ extern "C" {
 #define IOMMUFD_ACCESS_RW_WRITE (1u << 0)
 /* The caller is a kernel thread: user memory is reached by its mm */
 #define IOMMUFD_ACCESS_RW_KTHREAD (1u << 1)
+/* Test kernels: take the page-by-page path even from the mapping task */
+#define IOMMUFD_ACCESS_RW_SLOW_PATH (1u << 2)
 
 struct iommufd_access;
 

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <iommufd/access.h>
+
 #include "fail.h"
 #include "iopt/io_pagetable.h"
 
@@ -1105,14 +1107,62 @@ void iopt_access_unpin(struct io_pagetable *iopt, uint64_t iova,
 }
 
 /*
- * iommufd_access_rw(): copy through the user memory behind the IOVAs. The
- * kernel goes through the pinned pages when there are any and through the
- * mapping task's memory otherwise; both reach the same bytes, so the model
- * always uses the pages' memory provider.
+ * iopt_pages_rw_slow(): page by page through the physical pages: the
+ * pinned ones as they are, the others pinned from the mapping task just
+ * for the copy (which fails once that task is gone).
  */
-int iopt_access_rw(struct io_pagetable *iopt, uint64_t iova, void *data,
-		   uint64_t length, bool write)
+static int pages_rw_slow(struct iopt_pages *pages, uint64_t start_byte,
+			 char *p, uint64_t bytes, bool write)
 {
+	const struct iommufd_mem *mem = &pages->source->mem;
+
+	while (bytes) {
+		uint64_t index = start_byte / IOPT_PAGE_SIZE;
+		uint64_t off = start_byte % IOPT_PAGE_SIZE;
+		uint64_t n = IOPT_PAGE_SIZE - off, pfn;
+		bool temp = !iopt_pages_users(pages, index);
+		char *page;
+
+		if (n > bytes)
+			n = bytes;
+		if (!mem->ops->pinned_page)
+			return -EFAULT;
+		if (temp) {
+			if (mem->ops->pin(mem->priv,
+					  pages->uptr + index * IOPT_PAGE_SIZE, 1,
+					  write, &pfn))
+				return -EFAULT;
+		} else {
+			pfn = iopt_pages_pfn(pages, index);
+		}
+		page = mem->ops->pinned_page(mem->priv, pfn);
+		if (page) {
+			if (write)
+				memcpy(page + off, p, n);
+			else
+				memcpy(p, page + off, n);
+		}
+		if (temp)
+			mem->ops->unpin(mem->priv, &pfn, 1);
+		if (!page)
+			return -EFAULT;
+		p += n;
+		start_byte += n;
+		bytes -= n;
+	}
+	return 0;
+}
+
+/*
+ * iommufd_access_rw(). Like iopt_pages_rw_access(): the mapping task's
+ * own calls copy through its user addresses, anyone else (another task, a
+ * kernel thread, or the test kernel's SLOW_PATH) goes through the pages.
+ */
+int iopt_access_rw(struct io_pagetable *iopt, const struct iommufd_env *caller,
+		   uint64_t iova, void *data, uint64_t length,
+		   unsigned int flags)
+{
+	bool write = flags & IOMMUFD_ACCESS_RW_WRITE;
 	struct iopt_area *area;
 	struct contig_iter c;
 	uint64_t last_iova = iova + length - 1;
@@ -1133,6 +1183,17 @@ int iopt_access_rw(struct io_pagetable *iopt, uint64_t iova, void *data,
 			return -EPERM;
 		if (write && !pages->writable)
 			return -EPERM;
+		if (pages->source != caller ||
+		    (flags & (IOMMUFD_ACCESS_RW_KTHREAD |
+			      IOMMUFD_ACCESS_RW_SLOW_PATH))) {
+			rc = pages_rw_slow(pages,
+					   iopt_area_start_byte(area, c.cur_iova),
+					   p, bytes, write);
+			if (rc)
+				return rc;
+			p += bytes;
+			continue;
+		}
 		/* fail-nth: the same-mm fast path's copy_{to,from}_user() */
 		if (iommufd_should_fail_usercopy(pages->source))
 			return -EFAULT;

@@ -204,8 +204,9 @@ void iopt_access_unpin(struct io_pagetable *iopt, uint64_t iova,
 		       uint64_t length);
 
 /* Copy @length bytes to (@write) or from the memory behind the IOVAs */
-int iopt_access_rw(struct io_pagetable *iopt, uint64_t iova, void *data,
-		   uint64_t length, bool write);
+int iopt_access_rw(struct io_pagetable *iopt, const struct iommufd_env *caller,
+		   uint64_t iova, void *data, uint64_t length,
+		   unsigned int flags);
 
 /* ---- alloc.c: the automatic IOVA allocator */
 int iopt_alloc_iova(struct io_pagetable *iopt, uint64_t *iova, uint64_t uptr,
