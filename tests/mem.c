@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <iommufd/mem.h>
 
@@ -899,4 +901,53 @@ Test(mem_sim, churn_against_reference)
 		unpin1(&s, held[--nheld].pfn);
 	cr_assert_eq(iommufd_mem_sim_npages_pinned(s.sim), 0);
 	sim_close(&s);
+}
+
+/*
+ * Another process's memory: readable and writable while it lives, pinned
+ * pages copied so they outlive it, EFAULT for everything else once it is
+ * gone (a forked child that mapped through an inherited iommufd).
+ */
+Test(mem_remote, outlives_its_process_only_where_pinned)
+{
+	static char page[2 * 4096] __attribute__((aligned(4096)));
+	int go[2], ready[2];
+	struct iommufd_mem_remote *r;
+	struct iommufd_mem m;
+	uint64_t pfns[2], uva = (uintptr_t)page;
+	char buf[8], c = 0;
+	pid_t child;
+
+	cr_assert_eq(pipe(go), 0);
+	cr_assert_eq(pipe(ready), 0);
+	child = fork();
+	cr_assert_neq(child, -1);
+	if (!child) {
+		memcpy(page, "child", 6);
+		memcpy(page + 4096, "second", 7);
+		if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(1);
+		_exit(0);
+	}
+	cr_assert_eq(read(ready[0], &c, 1), 1);
+	r = iommufd_mem_remote_new(child);
+	cr_assert_not_null(r);
+	m = iommufd_mem_remote_provider(r);
+	cr_assert_eq(m.ops->read(m.priv, buf, uva, 6), 0);
+	cr_assert_str_eq(buf, "child", "the child's copy, not ours");
+	cr_assert_eq(m.ops->write(m.priv, uva + 100, "x", 1), 0);
+	cr_assert_eq(m.ops->pin(m.priv, uva, 2, true, pfns), 0);
+	cr_assert_neq(pfns[0], pfns[1]);
+	cr_assert_str_eq((char *)m.ops->pinned_page(m.priv, pfns[1]), "second");
+	/* the process goes away */
+	cr_assert_eq(write(go[1], &c, 1), 1);
+	cr_assert_eq(waitpid(child, NULL, 0), child);
+	cr_assert_eq(m.ops->read(m.priv, buf, uva, 1), -EFAULT);
+	cr_assert_eq(m.ops->pin(m.priv, uva, 1, false, &pfns[1]), -EFAULT);
+	cr_assert_str_eq((char *)m.ops->pinned_page(m.priv, pfns[0]), "child",
+			 "a pinned page outlives the process");
+	cr_assert_eq(((char *)m.ops->pinned_page(m.priv, pfns[0]))[100], 'x');
+	m.ops->unpin(m.priv, pfns, 2);
+	cr_assert_null(m.ops->pinned_page(m.priv, pfns[0]));
+	iommufd_mem_remote_free(r);
 }

@@ -85,6 +85,19 @@ int iommufd_mem_sim_remove_range(struct iommufd_mem_sim *sim, uint64_t uva,
 uint64_t iommufd_mem_sim_pin_count(const struct iommufd_mem_sim *sim,
 				   uint64_t uva);
 
+/*
+ * Another process's memory, by pid: copies through process_vm_readv/
+ * writev (EFAULT once it is gone); a pin copies the page into memory the
+ * provider owns, so a pinned page outlives its process like a pinned
+ * physical page. For iommufd calls made by a task other than the caller
+ * of the context (a forked child using an inherited iommufd).
+ */
+struct iommufd_mem_remote;
+struct iommufd_mem_remote *iommufd_mem_remote_new(int pid);
+/* Frees the pinned copies too: unpin everything first */
+void iommufd_mem_remote_free(struct iommufd_mem_remote *r);
+struct iommufd_mem iommufd_mem_remote_provider(struct iommufd_mem_remote *r);
+
 #ifdef __cplusplus
 }
 #endif
