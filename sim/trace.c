@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include <iommufd/model.h>
+#include <iommufd/platform.h>
 
 #include "trace.h"
 
@@ -34,7 +35,65 @@ static const char *const kind_names[SIM_REC_NKINDS] = {
 	[SIM_REC_PAGE_REQUEST] = "page_request",
 	[SIM_REC_FAULT_READ] = "fault_read",
 	[SIM_REC_FAULT_WRITE] = "fault_write",
+	[SIM_REC_GROUP_SET_CONTAINER] = "group_set_container",
 };
+
+static const char *const dma_status_names[] = {
+	[SIM_DMA_UNRECORDED] = NULL,
+	[SIM_DMA_OK] = "ok",
+	[SIM_DMA_FAULT] = "fault",
+	[SIM_DMA_BLOCKED] = "blocked",
+};
+
+const char *sim_dma_status_name(enum sim_dma_status st)
+{
+	return st >= SIM_DMA_OK && st <= SIM_DMA_BLOCKED ?
+		       dma_status_names[st] :
+		       "?";
+}
+
+/* The header's spellings of the machine's enums */
+static const struct {
+	const char *name;
+	uint8_t kind;
+} iommu_kinds[] = {
+	{ "intel-vtd", IOMMUFD_IOMMU_INTEL_VTD },
+	{ "amd", IOMMUFD_IOMMU_AMD },
+	{ "mock", IOMMUFD_IOMMU_MOCK },
+	{ "none", IOMMUFD_IOMMU_NONE },
+};
+#define NIOMMU_KINDS (sizeof(iommu_kinds) / sizeof(iommu_kinds[0]))
+
+static const struct {
+	const char *name;
+	uint8_t type;
+} resv_types[] = {
+	{ "direct", IOMMUFD_RESV_DIRECT },
+	{ "direct-relaxable", IOMMUFD_RESV_DIRECT_RELAXABLE },
+	{ "reserved", IOMMUFD_RESV_RESERVED },
+	{ "msi", IOMMUFD_RESV_MSI },
+	{ "sw-msi", IOMMUFD_RESV_SW_MSI },
+};
+#define NRESV_TYPES (sizeof(resv_types) / sizeof(resv_types[0]))
+
+static const struct {
+	const char *name;
+	unsigned int bit;
+} configs[] = {
+	{ "test", IOMMUFD_CONFIG_TEST },
+	{ "next", IOMMUFD_CONFIG_SELFTEST_NEXT },
+	{ "noiommu", IOMMUFD_CONFIG_NOIOMMU },
+	{ "vfio-noiommu", IOMMUFD_CONFIG_VFIO_NOIOMMU },
+};
+#define NCONFIGS (sizeof(configs) / sizeof(configs[0]))
+
+int sim_machine_dev(const struct sim_machine *m, const char *name)
+{
+	for (unsigned int i = 0; m && i < m->ndevs; i++)
+		if (!strcmp(m->devs[i].name, name))
+			return (int)i;
+	return -1;
+}
 
 const char *sim_rec_kind_name(enum sim_rec_kind kind)
 {
@@ -118,10 +177,17 @@ static void image_free(struct sim_image *img)
 void sim_record_init(struct sim_record *rec)
 {
 	memset(rec, 0, sizeof(*rec));
+	rec->dev = -1;
 }
 
 void sim_record_clear_results(struct sim_record *rec)
 {
+	rec->dma_status = SIM_DMA_UNRECORDED;
+	rec->has_fault = false;
+	/* a DMA read's bytes and a fault read's are what the call returned */
+	if ((rec->kind == SIM_REC_DMA && !rec->write) ||
+	    rec->kind == SIM_REC_FAULT_READ)
+		image_free(&rec->data);
 	rec->has_ret = false;
 	rec->has_errno = false;
 	image_free(&rec->out);
@@ -134,6 +200,7 @@ void sim_record_clear(struct sim_record *rec)
 {
 	sim_record_clear_results(rec);
 	image_free(&rec->in);
+	image_free(&rec->data);
 	for (unsigned int i = 0; i < rec->n_in_bufs; i++)
 		image_free(&rec->in_bufs[i].img);
 	free(rec->path);
@@ -716,6 +783,8 @@ struct sim_reader {
 	/* sorted by handle; producers hand them out increasing */
 	struct handle_ent *h;
 	size_t nh, caph;
+	/* the header's, NULL when it has none */
+	struct sim_machine *machine;
 };
 
 static struct handle_ent *handle_find(struct sim_reader *r, uint64_t handle,
@@ -918,12 +987,17 @@ static const char *const m_page_request[] = {
 	"seq",	"kind", "device", "pasid", "addr",  "perm",
 	"grpid", "last", "status", "code",  NULL
 };
-static const char *const m_fault_read[] = { "seq", "kind",   "fd",  "count",
-					    "hex", "faults", "ret", "errno",
+static const char *const m_fault_read[] = { "seq",    "kind", "fd",
+					    "count",  "buf",  "hex",
+					    "faults", "ret",  "errno",
 					    NULL };
-static const char *const m_fault_write[] = { "seq", "kind", "fd",
-					     "count", "hex", "responses",
-					     "ret", "errno", NULL };
+static const char *const m_fault_write[] = { "seq", "kind",	 "fd",
+					     "count", "buf",	 "hex",
+					     "responses", "ret", "errno",
+					     NULL };
+static const char *const m_group_set_container[] = {
+	"seq", "kind", "fd", "group", "noiommu", "ret", "errno", NULL
+};
 
 static const char *const *const members_of[SIM_REC_NKINDS] = {
 	[SIM_REC_OPEN] = m_open,
@@ -935,6 +1009,7 @@ static const char *const *const members_of[SIM_REC_NKINDS] = {
 	[SIM_REC_PAGE_REQUEST] = m_page_request,
 	[SIM_REC_FAULT_READ] = m_fault_read,
 	[SIM_REC_FAULT_WRITE] = m_fault_write,
+	[SIM_REC_GROUP_SET_CONTAINER] = m_group_set_container,
 };
 
 static int dup_string(struct pctx *p, json_t *o, const char *key, char **out)
@@ -1013,19 +1088,197 @@ static int parse_ioctl(struct pctx *p, json_t *o, struct sim_record *rec)
 	return 0;
 }
 
-/* Device events: checked for shape, kept verbatim */
-static int parse_event(struct pctx *p, json_t *o, struct sim_record *rec)
+/* A device name of the header's machine (when the header has one) */
+static int parse_device(struct sim_reader *r, struct pctx *p, json_t *o,
+			bool required, struct sim_record *rec);
+
+static int get_bool(struct pctx *p, json_t *v, const char *what, bool *out)
 {
-	static const char *const nums[] = { "pasid", "iova", "length",
-					    "addr",  "grpid", "count", NULL };
+	if (!json_is_boolean(v))
+		return fail(p, "%s must be true or false", what);
+	*out = json_is_true(v);
+	return 0;
+}
+
+static int parse_dma(struct sim_reader *r, struct pctx *p, json_t *o,
+		     struct sim_record *rec)
+{
+	json_t *v;
+	uint64_t x;
+
+	if (parse_device(r, p, o, true, rec))
+		return -1;
+	v = member(o, "pasid");
+	if (v) {
+		if (get_u64_max(p, v, "pasid", (1u << 20) - 1, &x))
+			return -1;
+		rec->has_pasid = true;
+		rec->pasid = (uint32_t)x;
+	}
+	v = member(o, "iova");
+	if (!v)
+		return fail(p, "dma record without 'iova'");
+	if (get_u64(p, v, "iova", &rec->iova))
+		return -1;
+	v = member(o, "length");
+	if (!v)
+		return fail(p, "dma record without 'length'");
+	if (get_u64_max(p, v, "length", 1u << 30, &rec->length))
+		return -1;
+	if (rec->length && rec->iova + rec->length - 1 < rec->iova)
+		return fail(p, "iova + length wraps around");
+	v = member(o, "write");
+	if (!v)
+		return fail(p, "dma record without 'write'");
+	if (get_bool(p, v, "write", &rec->write))
+		return -1;
+	v = member(o, "hex");
+	if (v) {
+		if (get_hex(p, v, "hex", &rec->data.data, &rec->data.len))
+			return -1;
+		rec->data.present = true;
+		if (rec->data.len != rec->length)
+			return fail(p, "hex has %zu bytes, length is %" PRIu64,
+				    rec->data.len, rec->length);
+	} else if (rec->write) {
+		return fail(p, "a dma write needs 'hex', the bytes written");
+	}
+	v = member(o, "status");
+	if (v) {
+		int st;
+
+		for (st = SIM_DMA_OK; st <= SIM_DMA_BLOCKED; st++)
+			if (json_is_string(v) &&
+			    !strcmp(json_string_value(v), dma_status_names[st]))
+				break;
+		if (st > SIM_DMA_BLOCKED)
+			return fail(p, "status must be \"ok\", \"fault\" or "
+				       "\"blocked\"");
+		rec->dma_status = (uint8_t)st;
+	}
+	v = member(o, "fault");
+	if (v) {
+		if (!json_is_object(v))
+			return fail(p, "fault must be a JSON object (a "
+				       "page_request's members)");
+		if (rec->dma_status != SIM_DMA_FAULT)
+			return fail(p, "fault is given but status is not "
+				       "\"fault\"");
+		rec->has_fault = true;
+	}
+	return 0;
+}
+
+/* "faults" / "responses": decoded records of the fault file */
+static int parse_fault_elems(struct pctx *p, json_t *o, const char *key,
+			     const char *st_name, bool partial,
+			     struct sim_record *rec)
+{
+	const struct sim_struct *es = sim_struct_by_name(st_name);
+	json_t *v = member(o, key);
+	struct sim_image e = { 0 };
+
+	if (!v)
+		return 0;
+	if (!es)
+		return fail(p, "%s: no descriptor of struct %s", key, st_name);
+	if (parse_elems(p, es, v, key, &e, partial)) {
+		image_free(&e);
+		return -1;
+	}
+	if (rec->data.present) {
+		bool agree = images_agree(&rec->data, &e);
+
+		image_free(&e);
+		if (!agree)
+			return fail(p, "%s disagrees with hex", key);
+		return 0;
+	}
+	rec->data = e;
+	return 0;
+}
+
+static int parse_fault_rw(struct pctx *p, json_t *o, struct sim_record *rec)
+{
+	bool rd = rec->kind == SIM_REC_FAULT_READ;
 	json_t *v;
 
-	if (rec->kind == SIM_REC_DMA || rec->kind == SIM_REC_PAGE_REQUEST) {
-		v = member(o, "device");
-		if (!v || !json_is_string(v))
-			return fail(p, "%s needs 'device', the device's name",
-				    sim_rec_kind_name(rec->kind));
+	v = member(o, "count");
+	if (v) {
+		if (get_u64_max(p, v, "count", 1u << 24, &rec->count))
+			return -1;
+		rec->has_count = true;
 	}
+	v = member(o, "buf");
+	if (v) {
+		if (get_u64(p, v, "buf", &rec->buf))
+			return -1;
+		rec->has_buf = true;
+	}
+	v = member(o, "hex");
+	if (v) {
+		if (get_hex(p, v, "hex", &rec->data.data, &rec->data.len))
+			return -1;
+		rec->data.present = true;
+	}
+	if (parse_fault_elems(p, o, rd ? "faults" : "responses",
+			      rd ? "iommu_hwpt_pgfault" :
+				   "iommu_hwpt_page_response",
+			      rd, rec))
+		return -1;
+	if (!rec->has_count) {
+		if (rd)
+			return fail(p, "fault_read needs 'count', the bytes "
+				       "asked for");
+		if (!rec->data.present)
+			return fail(p, "fault_write needs 'hex' or "
+				       "'responses'");
+		rec->count = rec->data.len;
+		rec->has_count = true;
+	}
+	if (rd ? rec->data.present && rec->data.len > rec->count :
+		 !rec->data.present || rec->data.len != rec->count)
+		return fail(p, rd ? "hex has %zu bytes, more than count "
+				    "(%" PRIu64 ")" :
+				    "hex has %zu bytes, count is %" PRIu64,
+			    rec->data.len, rec->count);
+	if (rd && rec->data.present && rec->has_ret && rec->ret >= 0 &&
+	    (uint64_t)rec->ret != rec->data.len)
+		return fail(p, "hex has %zu bytes, ret is %" PRId64,
+			    rec->data.len, rec->ret);
+	return 0;
+}
+
+static int parse_group(struct pctx *p, json_t *o, struct sim_record *rec)
+{
+	json_t *v = member(o, "group");
+	uint64_t x;
+
+	if (rec->fd.kind != SIM_FD_IOMMUFD && rec->fd.kind != SIM_FD_VFIO_CONTAINER)
+		return fail(p, "group_set_container needs a vfio-container or "
+			       "iommufd file, fd is a %s",
+			    sim_fdkind_name(rec->fd.kind));
+	if (v) {
+		if (get_u64_max(p, v, "group", UINT32_MAX, &x))
+			return -1;
+		rec->has_group = true;
+		rec->group = (uint32_t)x;
+	}
+	v = member(o, "noiommu");
+	if (v && get_bool(p, v, "noiommu", &rec->noiommu))
+		return -1;
+	return 0;
+}
+
+/* page_request: checked for shape, kept verbatim */
+static int parse_page_request(struct sim_reader *r, struct pctx *p,
+			      json_t *o, struct sim_record *rec)
+{
+	static const char *const nums[] = { "pasid", "addr", "grpid", NULL };
+	json_t *v;
+
+	if (parse_device(r, p, o, true, rec))
+		return -1;
 	for (size_t i = 0; nums[i]; i++) {
 		uint64_t x;
 
@@ -1033,15 +1286,33 @@ static int parse_event(struct pctx *p, json_t *o, struct sim_record *rec)
 		if (v && get_u64(p, v, nums[i], &x))
 			return -1;
 	}
-	v = member(o, "hex");
-	if (v) {
-		uint8_t *b;
-		size_t n;
+	return 0;
+}
 
-		if (get_hex(p, v, "hex", &b, &n))
-			return -1;
-		free(b);
+static int parse_device(struct sim_reader *r, struct pctx *p, json_t *o,
+			bool required, struct sim_record *rec)
+{
+	json_t *v = member(o, "device");
+
+	if (!v) {
+		if (required)
+			return fail(p, "%s needs 'device', the device's name",
+				    rec->kind == SIM_REC_OPEN ?
+					    "open of a vfio-device" :
+					    sim_rec_kind_name(rec->kind));
+		return 0;
 	}
+	if (!json_is_string(v))
+		return fail(p, "device must be a string");
+	rec->device = strdup(json_string_value(v));
+	if (!rec->device)
+		return fail(p, "out of memory");
+	rec->dev = sim_machine_dev(r->machine, rec->device);
+	/* without a machine, whether the name means anything is replay's call */
+	if (r->machine && rec->dev < 0)
+		return fail(p, "unknown device '%s': the header's machine "
+			       "declares no device of that name",
+			    rec->device);
 	return 0;
 }
 
@@ -1081,6 +1352,7 @@ static int parse_record(struct sim_reader *r, struct pctx *p, json_t *o,
 	case SIM_REC_IOCTL:
 	case SIM_REC_FAULT_READ:
 	case SIM_REC_FAULT_WRITE:
+	case SIM_REC_GROUP_SET_CONTAINER:
 		if (!fd)
 			return fail(p, "%s record without 'fd'",
 				    kind_names[k]);
@@ -1099,9 +1371,11 @@ static int parse_record(struct sim_reader *r, struct pctx *p, json_t *o,
 				       "IOMMU_FAULT_QUEUE_ALLOC, not open");
 		if (check_new(p, r, &rec->fd, "fd") ||
 		    dup_string(p, o, "path", &rec->path) ||
-		    dup_string(p, o, "device", &rec->device) ||
+		    parse_device(r, p, o, false, rec) ||
 		    parse_result(p, o, rec))
 			return -1;
+		if (rec->device && rec->fd.kind != SIM_FD_VFIO_DEVICE)
+			return fail(p, "device is only for a vfio-device file");
 		break;
 	case SIM_REC_CLOSE:
 		if (check_open(p, r, &rec->fd, "fd") || parse_result(p, o, rec))
@@ -1142,12 +1416,21 @@ static int parse_record(struct sim_reader *r, struct pctx *p, json_t *o,
 		if (rec->fd.kind != SIM_FD_FAULT)
 			return fail(p, "%s needs a fault file, fd is a %s",
 				    kind_names[k], sim_fdkind_name(rec->fd.kind));
-		if (check_open(p, r, &rec->fd, "fd") || parse_result(p, o, rec))
+		if (check_open(p, r, &rec->fd, "fd") ||
+		    parse_result(p, o, rec) || parse_fault_rw(p, o, rec))
 			return -1;
-		/* fall through */
+		break;
 	case SIM_REC_DMA:
+		if (parse_dma(r, p, o, rec))
+			return -1;
+		break;
 	case SIM_REC_PAGE_REQUEST:
-		if (parse_event(p, o, rec))
+		if (parse_page_request(r, p, o, rec))
+			return -1;
+		break;
+	case SIM_REC_GROUP_SET_CONTAINER:
+		if (check_open(p, r, &rec->fd, "fd") || parse_group(p, o, rec) ||
+		    parse_result(p, o, rec))
 			return -1;
 		break;
 	case SIM_REC_NKINDS:
@@ -1195,6 +1478,7 @@ void sim_reader_free(struct sim_reader *r)
 	free(r->name);
 	free(r->buf);
 	free(r->h);
+	free(r->machine);
 	free(r);
 }
 
@@ -1255,6 +1539,258 @@ static int read_json(struct sim_reader *r, struct pctx *p, bool first,
 		*out = j;
 		return 1;
 	}
+}
+
+static int parse_register(struct pctx *p, json_t *o, const char *key,
+			  const char *where, bool allowed, uint64_t *out)
+{
+	json_t *v = member(o, key);
+	char what[96];
+
+	if (!v)
+		return 0;
+	snprintf(what, sizeof(what), "%s.%s", where, key);
+	if (!allowed)
+		return fail(p, "%s: this IOMMU kind has no such register", what);
+	return get_u64(p, v, what, out);
+}
+
+static int parse_mach_iommu(struct pctx *p, json_t *o, const char *where,
+			    struct sim_mach_iommu *mi)
+{
+	static const char *const allowed[] = { "kind", "cap", "ecap", "efr",
+					       "legacy", NULL };
+	json_t *k, *v;
+	size_t i;
+	bool vtd, amd;
+	char what[96];
+
+	if (check_members(p, o, where, allowed))
+		return -1;
+	k = member(o, "kind");
+	if (!k || !json_is_string(k))
+		return fail(p, "%s.kind must be a string (\"intel-vtd\", "
+			       "\"amd\", \"mock\")", where);
+	for (i = 0; i < NIOMMU_KINDS; i++)
+		if (!strcmp(iommu_kinds[i].name, json_string_value(k)))
+			break;
+	if (i == NIOMMU_KINDS)
+		return fail(p, "%s.kind: unknown IOMMU kind '%s'", where,
+			    json_string_value(k));
+	mi->kind = iommu_kinds[i].kind;
+	vtd = mi->kind == IOMMUFD_IOMMU_INTEL_VTD;
+	amd = mi->kind == IOMMUFD_IOMMU_AMD;
+	if (parse_register(p, o, "cap", where, vtd, &mi->cap) ||
+	    parse_register(p, o, "ecap", where, vtd, &mi->ecap) ||
+	    parse_register(p, o, "efr", where, amd, &mi->efr))
+		return -1;
+	v = member(o, "legacy");
+	if (v) {
+		snprintf(what, sizeof(what), "%s.legacy", where);
+		if (!vtd)
+			return fail(p, "%s: only intel-vtd has a legacy mode",
+				    what);
+		if (get_bool(p, v, what, &mi->legacy))
+			return -1;
+	}
+	return 0;
+}
+
+static int parse_mach_resv(struct pctx *p, json_t *o, const char *where,
+			   struct sim_mach_resv *rv)
+{
+	static const char *const allowed[] = { "start", "last", "type", NULL };
+	json_t *s, *l, *t;
+	char what[160];
+	size_t i;
+
+	if (check_members(p, o, where, allowed))
+		return -1;
+	s = member(o, "start");
+	l = member(o, "last");
+	t = member(o, "type");
+	if (!s || !l)
+		return fail(p, "%s needs 'start' and 'last'", where);
+	snprintf(what, sizeof(what), "%s.start", where);
+	if (get_u64(p, s, what, &rv->start))
+		return -1;
+	snprintf(what, sizeof(what), "%s.last", where);
+	if (get_u64(p, l, what, &rv->last))
+		return -1;
+	if (rv->last < rv->start)
+		return fail(p, "%s: last is below start", where);
+	rv->type = IOMMUFD_RESV_RESERVED;
+	if (!t)
+		return 0;
+	for (i = 0; i < NRESV_TYPES; i++)
+		if (json_is_string(t) &&
+		    !strcmp(resv_types[i].name, json_string_value(t)))
+			break;
+	if (i == NRESV_TYPES)
+		return fail(p, "%s.type must be one of \"direct\", "
+			       "\"direct-relaxable\", \"reserved\", \"msi\", "
+			       "\"sw-msi\"", where);
+	rv->type = resv_types[i].type;
+	return 0;
+}
+
+static int parse_mach_dev(struct pctx *p, json_t *o, const char *where,
+			  const struct sim_machine *m, struct sim_mach_dev *md)
+{
+	static const char *const allowed[] = { "name",	     "iommu",
+					       "group",	     "max_pasids",
+					       "mock_flags", "msi_unisolated",
+					       "resv",	     NULL };
+	json_t *v;
+	uint64_t x;
+	char what[96];
+
+	if (check_members(p, o, where, allowed))
+		return -1;
+	v = member(o, "name");
+	if (!v || !json_is_string(v) || !json_string_length(v))
+		return fail(p, "%s.name must be a non-empty string", where);
+	if (json_string_length(v) >= sizeof(md->name))
+		return fail(p, "%s.name is longer than %zu bytes", where,
+			    sizeof(md->name) - 1);
+	snprintf(md->name, sizeof(md->name), "%s", json_string_value(v));
+	if (sim_machine_dev(m, md->name) >= 0)
+		return fail(p, "%s.name: a device '%s' is declared twice",
+			    where, md->name);
+	v = member(o, "iommu");
+	if (!v && m->niommus != 1)
+		return fail(p, "%s.iommu is needed: the index of its IOMMU in "
+			       "machine.iommus", where);
+	if (v) {
+		snprintf(what, sizeof(what), "%s.iommu", where);
+		if (get_u64(p, v, what, &x))
+			return -1;
+		if (x >= m->niommus)
+			return fail(p, "%s: %" PRIu64 " is not an index into "
+				       "machine.iommus (it has %u)",
+				    what, x, m->niommus);
+		md->iommu = (unsigned int)x;
+	}
+	v = member(o, "group");
+	snprintf(what, sizeof(what), "%s.group", where);
+	if (v && get_u64_max(p, v, what, UINT32_MAX, &x))
+		return -1;
+	md->group = v ? (uint32_t)x : 0;
+	for (unsigned int i = 0; md->group && i < m->ndevs; i++)
+		if (m->devs[i].group == md->group &&
+		    m->devs[i].iommu != md->iommu)
+			return fail(p, "%s: group %u is behind another IOMMU "
+				       "(device '%s')",
+				    what, md->group, m->devs[i].name);
+	v = member(o, "max_pasids");
+	snprintf(what, sizeof(what), "%s.max_pasids", where);
+	if (v && get_u64_max(p, v, what, 1u << 20, &x))
+		return -1;
+	md->max_pasids = v ? (uint32_t)x : 0;
+	v = member(o, "mock_flags");
+	snprintf(what, sizeof(what), "%s.mock_flags", where);
+	if (v && m->iommus[md->iommu].kind != IOMMUFD_IOMMU_MOCK)
+		return fail(p, "%s: only devices behind a mock IOMMU have "
+			       "mock flags", what);
+	if (v && get_u64_max(p, v, what, UINT32_MAX, &x))
+		return -1;
+	md->mock_flags = v ? (uint32_t)x : 0;
+	v = member(o, "msi_unisolated");
+	snprintf(what, sizeof(what), "%s.msi_unisolated", where);
+	if (v && get_bool(p, v, what, &md->msi_unisolated))
+		return -1;
+	v = member(o, "resv");
+	if (v) {
+		size_t i;
+		json_t *e;
+
+		if (!json_is_array(v))
+			return fail(p, "%s.resv must be an array", where);
+		if (json_array_size(v) > SIM_MAX_RESV)
+			return fail(p, "%s.resv: at most %d regions", where,
+				    SIM_MAX_RESV);
+		json_array_foreach(v, i, e) {
+			char rwhere[128];
+
+			snprintf(rwhere, sizeof(rwhere), "%s.resv[%zu]", where,
+				 i);
+			if (parse_mach_resv(p, e, rwhere, &md->resv[i]))
+				return -1;
+		}
+		md->nresv = (unsigned int)json_array_size(v);
+	}
+	return 0;
+}
+
+static int parse_machine(struct pctx *p, json_t *o, struct sim_machine *m)
+{
+	static const char *const allowed[] = { "config", "iommus", "devices",
+					       NULL };
+	json_t *c, *io, *dv, *e;
+	size_t i;
+
+	memset(m, 0, sizeof(*m));
+	if (check_members(p, o, "machine", allowed))
+		return -1;
+	m->present = true;
+	c = member(o, "config");
+	if (c) {
+		if (!json_is_array(c))
+			return fail(p, "machine.config must be an array of "
+				       "names");
+		json_array_foreach(c, i, e) {
+			size_t k;
+
+			for (k = 0; k < NCONFIGS; k++)
+				if (json_is_string(e) &&
+				    !strcmp(configs[k].name,
+					    json_string_value(e)))
+					break;
+			if (k == NCONFIGS)
+				return fail(p, "machine.config[%zu] must be one "
+					       "of \"test\", \"next\", "
+					       "\"noiommu\", \"vfio-noiommu\"",
+					    i);
+			m->config |= configs[k].bit;
+		}
+	}
+	io = member(o, "iommus");
+	if (io) {
+		if (!json_is_array(io))
+			return fail(p, "machine.iommus must be an array");
+		if (json_array_size(io) > SIM_MAX_IOMMUS)
+			return fail(p, "machine.iommus: at most %d IOMMUs",
+				    SIM_MAX_IOMMUS);
+		json_array_foreach(io, i, e) {
+			char where[48];
+
+			snprintf(where, sizeof(where), "machine.iommus[%zu]", i);
+			if (parse_mach_iommu(p, e, where, &m->iommus[i]))
+				return -1;
+			m->niommus++;
+		}
+	}
+	dv = member(o, "devices");
+	if (dv) {
+		if (!json_is_array(dv))
+			return fail(p, "machine.devices must be an array");
+		if (json_array_size(dv) > SIM_MAX_DEVICES)
+			return fail(p, "machine.devices: at most %d devices",
+				    SIM_MAX_DEVICES);
+		if (json_array_size(dv) && !m->niommus)
+			return fail(p, "machine.devices: a device needs an "
+				       "IOMMU in machine.iommus");
+		json_array_foreach(dv, i, e) {
+			char where[48];
+
+			snprintf(where, sizeof(where), "machine.devices[%zu]",
+				 i);
+			if (parse_mach_dev(p, e, where, m, &m->devs[i]))
+				return -1;
+			m->ndevs++;
+		}
+	}
+	return 0;
 }
 
 int sim_reader_header(struct sim_reader *r, struct sim_header *hdr,
@@ -1330,6 +1866,17 @@ int sim_reader_header(struct sim_reader *r, struct sim_header *hdr,
 		    parse_env(&p, v, &hdr->env))
 			goto out;
 	}
+	v = member(j, "machine");
+	if (v) {
+		if (parse_machine(&p, v, &hdr->machine))
+			goto out;
+		r->machine = malloc(sizeof(*r->machine));
+		if (!r->machine) {
+			fail(&p, "out of memory");
+			goto out;
+		}
+		*r->machine = hdr->machine;
+	}
 	r->header_done = true;
 	rc = 0;
 out:
@@ -1351,10 +1898,7 @@ int sim_reader_next(struct sim_reader *r, struct sim_record *rec,
 	if (rc <= 0)
 		return rc;
 	rc = parse_record(r, &p, j, rec);
-	if (!rc && (rec->kind == SIM_REC_DMA ||
-		    rec->kind == SIM_REC_PAGE_REQUEST ||
-		    rec->kind == SIM_REC_FAULT_READ ||
-		    rec->kind == SIM_REC_FAULT_WRITE)) {
+	if (!rc && rec->kind == SIM_REC_PAGE_REQUEST) {
 		rec->raw = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		if (!rec->raw)
 			rc = fail(&p, "out of memory");
@@ -1584,6 +2128,89 @@ static int emit(FILE *f, json_t *o, bool ok)
 	return rc;
 }
 
+static json_t *jmachine(const struct sim_machine *m, bool *ok)
+{
+	json_t *o = json_object(), *c = json_array(), *io = json_array(),
+	       *dv = json_array();
+
+	if (!o || !c || !io || !dv) {
+		json_decref(c);
+		json_decref(io);
+		json_decref(dv);
+		*ok = false;
+		return o;
+	}
+	for (size_t k = 0; k < NCONFIGS; k++)
+		if ((m->config & configs[k].bit) &&
+		    json_array_append_new(c, json_string(configs[k].name)))
+			*ok = false;
+	jset(o, "config", c, ok);
+	for (unsigned int i = 0; i < m->niommus; i++) {
+		const struct sim_mach_iommu *mi = &m->iommus[i];
+		json_t *e = json_object();
+		const char *kind = "?";
+
+		for (size_t k = 0; k < NIOMMU_KINDS; k++)
+			if (iommu_kinds[k].kind == mi->kind)
+				kind = iommu_kinds[k].name;
+		if (!e || json_array_append_new(io, e)) {
+			*ok = false;
+			continue;
+		}
+		jset(e, "kind", json_string(kind), ok);
+		if (mi->cap)
+			jset(e, "cap", jnum(mi->cap, true), ok);
+		if (mi->ecap)
+			jset(e, "ecap", jnum(mi->ecap, true), ok);
+		if (mi->efr)
+			jset(e, "efr", jnum(mi->efr, true), ok);
+		if (mi->legacy)
+			jset(e, "legacy", json_true(), ok);
+	}
+	jset(o, "iommus", io, ok);
+	for (unsigned int i = 0; i < m->ndevs; i++) {
+		const struct sim_mach_dev *md = &m->devs[i];
+		json_t *e = json_object();
+
+		if (!e || json_array_append_new(dv, e)) {
+			*ok = false;
+			continue;
+		}
+		jset(e, "name", json_string(md->name), ok);
+		jset(e, "iommu", json_integer(md->iommu), ok);
+		jset(e, "group", json_integer(md->group), ok);
+		if (md->max_pasids)
+			jset(e, "max_pasids", json_integer(md->max_pasids), ok);
+		if (md->mock_flags)
+			jset(e, "mock_flags", json_integer(md->mock_flags), ok);
+		if (md->msi_unisolated)
+			jset(e, "msi_unisolated", json_true(), ok);
+		if (md->nresv) {
+			json_t *a = json_array();
+
+			for (unsigned int k = 0; a && k < md->nresv; k++) {
+				const struct sim_mach_resv *rv = &md->resv[k];
+				json_t *r = json_object();
+				const char *t = "?";
+
+				for (size_t n = 0; n < NRESV_TYPES; n++)
+					if (resv_types[n].type == rv->type)
+						t = resv_types[n].name;
+				if (!r || json_array_append_new(a, r)) {
+					*ok = false;
+					continue;
+				}
+				jset(r, "start", jnum(rv->start, true), ok);
+				jset(r, "last", jnum(rv->last, true), ok);
+				jset(r, "type", json_string(t), ok);
+			}
+			jset(e, "resv", a, ok);
+		}
+	}
+	jset(o, "devices", dv, ok);
+	return o;
+}
+
 int sim_write_header(FILE *f, const struct sim_header *hdr)
 {
 	json_t *o = json_object();
@@ -1600,6 +2227,8 @@ int sim_write_header(FILE *f, const struct sim_header *hdr)
 		if (hdr->env.has_caps || hdr->env.has_rlimit)
 			jset(o, "env", jenv(&hdr->env, json_object(), &ok),
 			     &ok);
+		if (hdr->machine.present)
+			jset(o, "machine", jmachine(&hdr->machine, &ok), &ok);
 	}
 	return emit(f, o, ok);
 }
@@ -1640,6 +2269,52 @@ int sim_write_record(FILE *f, const struct sim_record *rec)
 		break;
 	case SIM_REC_ENV:
 		jenv(&rec->env, o, &ok);
+		break;
+	case SIM_REC_DMA:
+		jset(o, "device", json_string(rec->device), &ok);
+		jset(o, "pasid",
+		     rec->has_pasid ? json_integer(rec->pasid) : json_null(),
+		     &ok);
+		jset(o, "iova", jnum(rec->iova, true), &ok);
+		jset(o, "length", jnum(rec->length, false), &ok);
+		jset(o, "write", json_boolean(rec->write), &ok);
+		if (rec->data.present)
+			jset(o, "hex", jhex(rec->data.data, rec->data.len), &ok);
+		if (rec->dma_status)
+			jset(o, "status",
+			     json_string(sim_dma_status_name(rec->dma_status)),
+			     &ok);
+		break;
+	case SIM_REC_FAULT_READ:
+	case SIM_REC_FAULT_WRITE: {
+		bool rd = rec->kind == SIM_REC_FAULT_READ;
+		const struct sim_struct *es = sim_struct_by_name(
+			rd ? "iommu_hwpt_pgfault" : "iommu_hwpt_page_response");
+
+		jset(o, "count", jnum(rec->count, false), &ok);
+		if (rec->has_buf)
+			jset(o, "buf", jnum(rec->buf, true), &ok);
+		if (rec->data.present && sim_image_all_known(&rec->data))
+			jset(o, "hex", jhex(rec->data.data, rec->data.len), &ok);
+		if (rec->data.present && es && rec->data.len % es->size == 0) {
+			json_t *a = json_array();
+
+			for (size_t e = 0; a && e < rec->data.len / es->size; e++)
+				if (json_array_append_new(
+					    a, jfields(es, &rec->data,
+						       e * es->size, false, &ok)))
+					ok = false;
+			jset(o, rd ? "faults" : "responses", a, &ok);
+		}
+		jresult(o, rec, &ok);
+		break;
+	}
+	case SIM_REC_GROUP_SET_CONTAINER:
+		if (rec->has_group)
+			jset(o, "group", json_integer(rec->group), &ok);
+		if (rec->noiommu)
+			jset(o, "noiommu", json_true(), &ok);
+		jresult(o, rec, &ok);
 		break;
 	case SIM_REC_IOCTL: {
 		const struct sim_struct *st = rec->ioc ? rec->ioc->st : NULL;

@@ -39,11 +39,53 @@ struct sim_env {
 	uint64_t rlimit_memlock; /* IOMMUFD_RLIM_INFINITY for none */
 };
 
+/*
+ * The header's "machine": what iommufd_platform_* builds before the trace
+ * starts. Fixed-size so that a header needs no freeing (callers keep
+ * headers on the stack and copy them).
+ */
+#define SIM_MAX_IOMMUS 8
+#define SIM_MAX_DEVICES 32
+#define SIM_MAX_RESV 8
+#define SIM_DEVNAME_MAX 64
+
+struct sim_mach_iommu {
+	uint8_t kind; /* enum iommufd_iommu_kind */
+	uint64_t cap, ecap, efr; /* 0: the platform's default */
+	bool legacy;
+};
+
+struct sim_mach_resv {
+	uint64_t start, last;
+	uint8_t type; /* enum iommufd_resv_type */
+};
+
+struct sim_mach_dev {
+	char name[SIM_DEVNAME_MAX];
+	unsigned int iommu; /* index into iommus */
+	uint32_t group, max_pasids, mock_flags;
+	bool msi_unisolated;
+	unsigned int nresv;
+	struct sim_mach_resv resv[SIM_MAX_RESV];
+};
+
+struct sim_machine {
+	bool present;
+	unsigned int config; /* IOMMUFD_CONFIG_* */
+	unsigned int niommus, ndevs;
+	struct sim_mach_iommu iommus[SIM_MAX_IOMMUS];
+	struct sim_mach_dev devs[SIM_MAX_DEVICES];
+};
+
+/* The index of the device called @name, or -1 */
+int sim_machine_dev(const struct sim_machine *m, const char *name);
+
 struct sim_header {
 	unsigned int version;
 	char kernel[64];
 	char producer[256];
 	struct sim_env env;
+	struct sim_machine machine;
 };
 
 enum sim_rec_kind {
@@ -56,6 +98,8 @@ enum sim_rec_kind {
 	SIM_REC_PAGE_REQUEST,
 	SIM_REC_FAULT_READ,
 	SIM_REC_FAULT_WRITE,
+	/* VFIO_GROUP_SET_CONTAINER's effect on iommufd (a pseudo-record) */
+	SIM_REC_GROUP_SET_CONTAINER,
 	SIM_REC_NKINDS,
 };
 
@@ -128,9 +172,43 @@ struct sim_record {
 	/* env */
 	struct sim_env env;
 
-	/* dma, page_request, fault_*: the line as read, written back verbatim */
+	/* dma */
+	int dev;	 /* index into the header's machine.devs */
+	bool has_pasid;
+	uint32_t pasid;
+	uint64_t iova, length;
+	bool write;
+	/*
+	 * dma: the bytes written (input) or read (result); fault_read: the
+	 * bytes read (result); fault_write: the bytes written (input)
+	 */
+	struct sim_image data;
+	uint8_t dma_status; /* enum sim_dma_status */
+	bool has_fault;	    /* dma: a recorded page request */
+
+	/* fault_read, fault_write */
+	bool has_count;
+	uint64_t count;
+	bool has_buf;
+	uint64_t buf; /* the user buffer's address */
+
+	/* group_set_container */
+	bool has_group;
+	uint32_t group;
+	bool noiommu;
+
+	/* page_request: the line as read, written back verbatim */
 	char *raw;
 };
+
+enum sim_dma_status {
+	SIM_DMA_UNRECORDED,
+	SIM_DMA_OK,
+	SIM_DMA_FAULT,	 /* the IOMMU refused the access */
+	SIM_DMA_BLOCKED, /* the device is attached to nothing */
+};
+
+const char *sim_dma_status_name(enum sim_dma_status st);
 
 void sim_record_init(struct sim_record *rec);
 /* Frees what the record owns and re-initialises it */
@@ -145,7 +223,8 @@ const char *sim_errno_name(int err);
 int sim_errno_parse(const char *name);
 
 /*
- * The reader. @name is used in messages only. The reader does not own
+ * The reader. @name is used in messages only. It keeps the header's
+ * machine, so that device names in records are checked against it. The reader does not own
  * @f. Every call that fails fills @err; after a failure the reader should
  * not be used further.
  */
