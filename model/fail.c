@@ -21,7 +21,7 @@ bool iommufd_fail_nth_point(struct iommufd_fail_nth *f, uint32_t point)
 
 bool iommufd_env_should_fail(const struct iommufd_env *env, uint32_t point)
 {
-	/* iommufd_should_fail() is a stub returning false without the test */
+	/* without CONFIG_IOMMUFD_TEST the kernel's iommufd_should_fail() is always false */
 	if (point == IOMMUFD_FAIL_IOMMUFD && !(env->config & IOMMUFD_CONFIG_TEST))
 		return false;
 	return iommufd_fail_nth_point(env->fail_nth, point);

@@ -17,7 +17,7 @@
 #
 # The MAP_HUGETLB cases need hugetlbfs pages reserved
 # (/proc/sys/vm/nr_hugepages); without them they fail at their mmap(), as
-# they would on a real kernel. fail_nth skips without fault injection.
+# they would on a real kernel. fail_nth uses the model's fail-nth switch (SPEC.md 5.9).
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
