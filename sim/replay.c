@@ -13,6 +13,9 @@
 
 #include <iommufd/mem.h>
 #include <iommufd/model.h>
+#include <iommufd/platform.h>
+#include <iommufd/uapi.h>
+#include <iommufd/uapi_vfio.h>
 
 #include "replay.h"
 #include "trace.h"
@@ -23,16 +26,30 @@
 #define RECORD_BUF_MAX (1u << 20)
 /* the lowest fd number a fresh process hands out after stdio */
 #define FIRST_FD 3
+/*
+ * Where fault_read / fault_write records without 'buf' put their bytes:
+ * far from the stack, heap and mmap addresses traces use.
+ */
+#define FAULT_SCRATCH 0x100000000000ull
 
+/* An open file; several handles share one after dup */
 struct rfile {
+	uint8_t kind; /* enum sim_fdkind */
+	/* iommufd, vfio-container; fault: the context that owns the file */
 	struct iommufd_ctx *ctx;
+	int dev;      /* vfio-device: index into the machine's devices */
+	bool bound;   /* vfio-device: VFIO_DEVICE_BIND_IOMMUFD succeeded */
+	int fault_fd; /* fault: the model's number for it */
 	unsigned int refs;
 };
 
 struct rhandle {
 	uint64_t handle;
 	uint8_t kind;
-	int num;
+	int num;  /* the number a fresh process would have had */
+	int tnum; /* the trace's number (num when it gave none) */
+	/* a file the trace never names (a fault queue without new_fd) */
+	bool hidden;
 	struct rfile *file; /* NULL for kinds replay does not run */
 };
 
@@ -45,6 +62,9 @@ struct replay {
 	struct iommufd_mem mem;
 	struct iommufd_acct acct;
 	struct iommufd_env env;
+
+	struct iommufd_platform *platform; /* NULL without a machine */
+	struct iommufd_dev *devs[SIM_MAX_DEVICES];
 
 	struct rhandle *h; /* open handles only */
 	size_t nh, caph;
@@ -76,36 +96,77 @@ static bool placeable(uint64_t addr, size_t len)
  * whether the memory they touch exists in the simulation. Checked for the
  * whole trace before anything runs.
  */
+static bool device_request(uint32_t cmd)
+{
+	return cmd == VFIO_DEVICE_BIND_IOMMUFD ||
+	       cmd == VFIO_DEVICE_ATTACH_IOMMUFD_PT ||
+	       cmd == VFIO_DEVICE_DETACH_IOMMUFD_PT;
+}
+
 static int check_replayable(const char *name, const struct sim_record *rec,
 			    struct sim_replay_result *res)
 {
 	const char *kind = sim_rec_kind_name(rec->kind);
+	char label[48];
 
 	switch (rec->kind) {
-	case SIM_REC_DMA:
 	case SIM_REC_PAGE_REQUEST:
-	case SIM_REC_FAULT_READ:
-	case SIM_REC_FAULT_WRITE:
 		error(res, "%s:%u: unsupported record kind '%s' at line %u: "
-			   "replay cannot execute device events yet",
+			   "replay does not simulate PCIe page requests yet",
 		      name, rec->line, kind, rec->line);
 		return -1;
+	case SIM_REC_DMA:
+		if (rec->dev < 0) {
+			error(res, "%s:%u: dma by unknown device '%s': the "
+				   "header declares no machine",
+			      name, rec->line, rec->device);
+			return -1;
+		}
+		if (rec->has_pasid || rec->has_fault) {
+			error(res, "%s:%u: unsupported record kind 'dma' %s at "
+				   "line %u: the device model has no PASID "
+				   "requests or page requests yet",
+			      name, rec->line,
+			      rec->has_pasid ? "with a pasid" : "with a fault",
+			      rec->line);
+			return -1;
+		}
+		return 0;
+	case SIM_REC_FAULT_READ:
+	case SIM_REC_FAULT_WRITE:
+		if (!placeable(rec->has_buf ? rec->buf : FAULT_SCRATCH,
+			       rec->count)) {
+			error(res, "%s:%u: the buffer at 0x%" PRIx64 " is "
+				   "outside the simulated memory",
+			      name, rec->line, rec->buf);
+			return -1;
+		}
+		return 0;
 	case SIM_REC_OPEN:
-		if (rec->fd.kind == SIM_FD_VFIO_DEVICE) {
-			error(res, "%s:%u: unsupported record kind 'open' of a "
-				   "vfio-device at line %u: the model has no "
-				   "devices yet",
-			      name, rec->line, rec->line);
+		if (rec->fd.kind != SIM_FD_VFIO_DEVICE)
+			return 0;
+		if (!rec->device) {
+			error(res, "%s:%u: open of a vfio-device without "
+				   "'device': replay cannot tell which device",
+			      name, rec->line);
+			return -1;
+		}
+		if (rec->dev < 0) {
+			error(res, "%s:%u: open of unknown device '%s': the "
+				   "header declares no machine",
+			      name, rec->line, rec->device);
 			return -1;
 		}
 		return 0;
 	case SIM_REC_IOCTL:
-		if (rec->fd.kind != SIM_FD_IOMMUFD &&
-		    rec->fd.kind != SIM_FD_VFIO_CONTAINER) {
-			error(res, "%s:%u: unsupported record kind 'ioctl' on a "
-				   "%s file at line %u",
-			      name, rec->line, sim_fdkind_name(rec->fd.kind),
-			      rec->line);
+		sim_record_label(rec, label, sizeof(label));
+		if (rec->fd.kind == SIM_FD_VFIO_DEVICE ?
+			    !device_request(rec->cmd) :
+			    rec->fd.kind == SIM_FD_FAULT) {
+			error(res, "%s:%u: unsupported record kind 'ioctl' "
+				   "(%s) on a %s file at line %u",
+			      name, rec->line, label,
+			      sim_fdkind_name(rec->fd.kind), rec->line);
 			return -1;
 		}
 		break;
@@ -360,7 +421,16 @@ static void compare_image(struct replay *rp, const struct sim_record *rec,
 static struct rhandle *handle_get(struct replay *rp, uint64_t handle)
 {
 	for (size_t i = 0; i < rp->nh; i++)
-		if (rp->h[i].handle == handle)
+		if (rp->h[i].handle == handle && !rp->h[i].hidden)
+			return &rp->h[i];
+	return NULL;
+}
+
+/* The open file the process knows as fd number @num */
+static struct rhandle *handle_by_num(struct replay *rp, int num)
+{
+	for (size_t i = 0; i < rp->nh; i++)
+		if (rp->h[i].tnum == num && !rp->h[i].hidden)
 			return &rp->h[i];
 	return NULL;
 }
@@ -395,23 +465,37 @@ static struct rhandle *handle_add(struct replay *rp, const struct sim_fdref *fd,
 	h->handle = fd->handle;
 	h->kind = fd->kind;
 	h->num = lowest_free_fd(rp);
+	h->tnum = fd->has_num ? (int)fd->num : h->num;
+	h->hidden = false;
 	h->file = file;
 	if (file)
 		file->refs++;
 	return h;
 }
 
-static void file_put(struct rfile *file)
+static void file_put(struct replay *rp, struct rfile *file)
 {
-	if (file && !--file->refs) {
+	if (!file || --file->refs)
+		return;
+	switch (file->kind) {
+	case SIM_FD_VFIO_DEVICE:
+		/* vfio_df_unbind_iommufd(): the device file's release */
+		if (file->bound)
+			iommufd_dev_unbind(rp->devs[file->dev]);
+		break;
+	case SIM_FD_FAULT:
+		iommufd_fault_fd_close(file->ctx, file->fault_fd);
+		break;
+	default:
 		iommufd_ctx_close(file->ctx);
-		free(file);
+		break;
 	}
+	free(file);
 }
 
 static void handle_del(struct replay *rp, struct rhandle *h)
 {
-	file_put(h->file);
+	file_put(rp, h->file);
 	*h = rp->h[--rp->nh];
 }
 
@@ -450,7 +534,10 @@ static void set_result(struct sim_record *rec, int64_t ret, int err)
 static bool has_results(const struct sim_record *rec)
 {
 	return rec->has_ret || rec->has_errno || rec->out.present ||
-	       rec->n_out_bufs;
+	       rec->n_out_bufs || rec->dma_status ||
+	       (rec->kind == SIM_REC_DMA && !rec->write &&
+		rec->data.present) ||
+	       (rec->kind == SIM_REC_FAULT_READ && rec->data.present);
 }
 
 static int run_open(struct replay *rp, struct sim_record *rec)
@@ -459,12 +546,17 @@ static int run_open(struct replay *rp, struct sim_record *rec)
 	struct rhandle *h;
 	int err = 0;
 
-	if (file)
+	if (file) {
+		file->kind = rec->fd.kind;
+		file->dev = rec->dev;
+	}
+	/* a device cdev's open allocates nothing that can fail here */
+	if (file && rec->fd.kind != SIM_FD_VFIO_DEVICE)
 		file->ctx = iommufd_ctx_open(
 			&rp->env, rec->fd.kind == SIM_FD_VFIO_CONTAINER ?
 					  IOMMUFD_OPEN_VFIO_CONTAINER :
 					  0);
-	if (!file || !file->ctx) {
+	if (!file || (rec->fd.kind != SIM_FD_VFIO_DEVICE && !file->ctx)) {
 		free(file);
 		file = NULL;
 		err = ENOMEM;
@@ -476,7 +568,7 @@ static int run_open(struct replay *rp, struct sim_record *rec)
 	}
 	h = handle_add(rp, &rec->fd, file);
 	if (!h) {
-		file_put(file);
+		file_put(rp, file);
 		return -1;
 	}
 	if (!rec->fd.has_num) {
@@ -543,6 +635,129 @@ static int collect_out_bufs(struct replay *rp, struct sim_record *rec)
 	return 0;
 }
 
+static uint32_t le32(const uint8_t *b)
+{
+	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+	       (uint32_t)b[3] << 24;
+}
+
+static int put_u32(struct replay *rp, uint64_t addr, uint32_t v)
+{
+	uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16),
+			 (uint8_t)(v >> 24) };
+
+	return rp->mem.ops->write(rp->mem.priv, addr, b, sizeof(b)) ? -EFAULT :
+								    0;
+}
+
+/*
+ * The VFIO cdev requests, as drivers/vfio/device_cdev.c and
+ * vfio/iommufd.c of 6.12 do them on top of iommufd: the checks VFIO makes
+ * itself come first, iommufd's own answers come from the model.
+ */
+static long device_ioctl(struct replay *rp, struct rfile *df, uint32_t cmd,
+			 uint64_t arg)
+{
+	struct iommufd_dev *dev = rp->devs[df->dev];
+	uint8_t b[16];
+	/* offsetofend of the last field VFIO reads: bind, attach, detach */
+	size_t minsz = cmd == VFIO_DEVICE_BIND_IOMMUFD	    ? 16 :
+		       cmd == VFIO_DEVICE_ATTACH_IOMMUFD_PT ? 12 :
+							      8;
+	uint32_t pt_id;
+	int rc;
+
+	/* vfio_device_fops_unl_ioctl: nothing but BIND before access */
+	if (cmd != VFIO_DEVICE_BIND_IOMMUFD && !df->bound)
+		return -EINVAL;
+	if (rp->mem.ops->read(rp->mem.priv, b, arg, minsz))
+		return -EFAULT;
+	if (le32(b) < minsz || le32(b + 4))
+		return -EINVAL;
+
+	switch (cmd) {
+	case VFIO_DEVICE_BIND_IOMMUFD: {
+		int32_t fd = (int32_t)le32(b + 8);
+		struct rhandle *ih;
+		uint32_t dev_id;
+
+		if (fd < 0)
+			return -EINVAL;
+		/* one file binds once */
+		if (df->bound)
+			return -EINVAL;
+		ih = handle_by_num(rp, fd);
+		if (!ih)
+			return -EBADF;
+		/* iommufd_ctx_from_fd(): /dev/iommu and /dev/vfio/vfio only */
+		if (!ih->file || (ih->file->kind != SIM_FD_IOMMUFD &&
+				  ih->file->kind != SIM_FD_VFIO_CONTAINER))
+			return -EBADFD;
+		/* vfio_df_open(): the cdev path opens a device only once */
+		if (iommufd_dev_id(dev))
+			return -EINVAL;
+		rc = iommufd_dev_bind(ih->file->ctx, dev, &dev_id);
+		if (rc)
+			return rc;
+		if (put_u32(rp, arg + 12, dev_id)) {
+			iommufd_dev_unbind(dev);
+			return -EFAULT;
+		}
+		df->bound = true;
+		return 0;
+	}
+	case VFIO_DEVICE_ATTACH_IOMMUFD_PT:
+		pt_id = le32(b + 8);
+		/* replaces the attachment when there is one, as VFIO does */
+		rc = iommufd_dev_attach(dev, &pt_id);
+		if (rc)
+			return rc;
+		if (put_u32(rp, arg + 8, pt_id)) {
+			iommufd_dev_detach(dev);
+			return -EFAULT;
+		}
+		return 0;
+	default:
+		/* detach_ioas() is void: detaching nothing succeeds */
+		iommufd_dev_detach(dev);
+		return 0;
+	}
+}
+
+/*
+ * The file IOMMU_FAULT_QUEUE_ALLOC opened: named by the record's new_fd,
+ * or kept hidden so that the end of the replay still closes it.
+ */
+static int add_fault_file(struct replay *rp, struct sim_record *rec,
+			  struct iommufd_ctx *ctx)
+{
+	struct sim_fdref anon = { .kind = SIM_FD_FAULT };
+	struct rfile *file = calloc(1, sizeof(*file));
+	struct rhandle *h;
+	uint8_t b[4];
+
+	if (!file || rp->mem.ops->read(rp->mem.priv, b, rec->arg + 12, 4)) {
+		free(file);
+		return -1;
+	}
+	file->kind = SIM_FD_FAULT;
+	file->ctx = ctx;
+	file->fault_fd = (int)le32(b);
+	h = handle_add(rp, rec->has_new_fd ? &rec->new_fd : &anon, file);
+	if (!h) {
+		iommufd_fault_fd_close(ctx, file->fault_fd);
+		free(file);
+		return -1;
+	}
+	h->hidden = !rec->has_new_fd;
+	if (rec->has_new_fd && !rec->new_fd.has_num) {
+		rec->new_fd.has_num = true;
+		rec->new_fd.num = file->fault_fd;
+		h->tnum = file->fault_fd;
+	}
+	return 0;
+}
+
 static int run_ioctl(struct replay *rp, struct sim_record *rec)
 {
 	struct rhandle *h = handle_get(rp, rec->fd.handle);
@@ -560,8 +775,12 @@ static int run_ioctl(struct replay *rp, struct sim_record *rec)
 		if (mem_write(rp, rec->in_bufs[i].addr, &rec->in_bufs[i].img))
 			return -1;
 
-	rc = iommufd_ctx_ioctl(h->file->ctx, rec->cmd,
-			       rec->has_arg ? rec->arg : 0);
+	if (h->file->kind == SIM_FD_VFIO_DEVICE)
+		rc = device_ioctl(rp, h->file, rec->cmd,
+				  rec->has_arg ? rec->arg : 0);
+	else
+		rc = iommufd_ctx_ioctl(h->file->ctx, rec->cmd,
+				       rec->has_arg ? rec->arg : 0);
 	rp->res->ioctls++;
 	err = rc < 0 ? (int)-rc : 0;
 	compare_result(rp, rec, rc < 0 ? -1 : rc, err, false);
@@ -622,9 +841,8 @@ static int run_ioctl(struct replay *rp, struct sim_record *rec)
 	}
 	set_result(rec, rc < 0 ? -1 : rc, err);
 	free(got);
-	/* a file the request created (a fault queue): replay cannot run it */
-	if (rec->has_new_fd && !rc && !handle_add(rp, &rec->new_fd, NULL))
-		return -1;
+	if (rec->cmd == IOMMU_FAULT_QUEUE_ALLOC && !rc)
+		return add_fault_file(rp, rec, h->file->ctx);
 	return 0;
 }
 
@@ -634,6 +852,119 @@ static void apply_env(struct iommufd_env *env, const struct sim_env *e)
 		env->caps = e->caps;
 	if (e->has_rlimit)
 		env->rlimit_memlock = e->rlimit_memlock;
+}
+
+static enum sim_dma_status dma_status_of(int rc)
+{
+	if (!rc)
+		return SIM_DMA_OK;
+	/* not attached: the group sits in VFIO's blocking domain */
+	return rc == -ENODEV ? SIM_DMA_BLOCKED : SIM_DMA_FAULT;
+}
+
+static int run_dma(struct replay *rp, struct sim_record *rec)
+{
+	uint8_t *buf = calloc(rec->length + 1, 1);
+	enum sim_dma_status st;
+
+	if (!buf)
+		return -1;
+	if (rec->write)
+		memcpy(buf, rec->data.data, rec->length);
+	st = dma_status_of(iommufd_dev_dma(rp->devs[rec->dev], rec->iova, buf,
+					   rec->length, rec->write));
+	if (rec->dma_status && rec->dma_status != st)
+		diverge(rp, rec, "status", sim_dma_status_name(rec->dma_status),
+			sim_dma_status_name(st));
+	/* the bytes of a read that faulted part way are not defined */
+	else if (!rec->write && rec->data.present && st == SIM_DMA_OK)
+		compare_image(rp, rec, "hex", NULL, 0, &rec->data, buf);
+	if (rp->opts->record) {
+		sim_record_clear_results(rec);
+		if (!rec->write && st == SIM_DMA_OK) {
+			rec->data.present = true;
+			rec->data.data = buf;
+			rec->data.len = rec->length;
+			buf = NULL;
+		}
+	}
+	rec->dma_status = (uint8_t)st;
+	free(buf);
+	return 0;
+}
+
+static int run_fault_rw(struct replay *rp, struct sim_record *rec)
+{
+	struct rhandle *h = handle_get(rp, rec->fd.handle);
+	bool rd = rec->kind == SIM_REC_FAULT_READ;
+	uint64_t buf = rec->has_buf ? rec->buf : FAULT_SCRATCH;
+	long rc;
+	int err;
+
+	if (!h || !h->file)
+		return -1;
+	if (!rd && mem_write(rp, buf, &rec->data))
+		return -1;
+	rc = rd ? iommufd_fault_fd_read(h->file->ctx, h->file->fault_fd, buf,
+					rec->count) :
+		  iommufd_fault_fd_write(h->file->ctx, h->file->fault_fd, buf,
+					 rec->count);
+	err = rc < 0 ? (int)-rc : 0;
+	compare_result(rp, rec, rc < 0 ? -1 : rc, err, false);
+	if (!rd) {
+		set_result(rec, rc < 0 ? -1 : rc, err);
+		return 0;
+	}
+	{
+		size_t n = rc > 0 ? (size_t)rc : 0;
+		uint8_t *got = mem_read(rp, buf, n);
+		const struct sim_struct *es =
+			sim_struct_by_name("iommu_hwpt_pgfault");
+
+		if (!got)
+			return -1;
+		if (rec->data.present && rec->data.len > n) {
+			char e[32], g[32];
+
+			snprintf(e, sizeof(e), "%zu bytes", rec->data.len);
+			snprintf(g, sizeof(g), "%zu bytes", n);
+			diverge(rp, rec, "hex", e, g);
+		} else if (rec->data.present) {
+			bool whole = es && rec->data.len % es->size == 0;
+
+			compare_image(rp, rec, whole ? "faults" : "hex",
+				      whole ? es : NULL,
+				      whole ? es->size : 0, &rec->data, got);
+		}
+		if (rp->opts->record) {
+			sim_record_clear_results(rec);
+			rec->data.present = true;
+			rec->data.data = got;
+			rec->data.len = n;
+			got = NULL;
+		}
+		free(got);
+	}
+	set_result(rec, rc < 0 ? -1 : rc, err);
+	return 0;
+}
+
+/*
+ * VFIO_GROUP_SET_CONTAINER of a group on a container served by iommufd
+ * (drivers/vfio/group.c): the part iommufd sees.
+ */
+static int run_group(struct replay *rp, struct sim_record *rec)
+{
+	struct rhandle *h = handle_get(rp, rec->fd.handle);
+	int rc;
+
+	if (!h || !h->file)
+		return -1;
+	rc = rec->noiommu ? iommufd_vfio_compat_set_no_iommu(h->file->ctx) :
+			    iommufd_vfio_compat_ioas_create(h->file->ctx);
+	compare_result(rp, rec, rc < 0 ? -1 : 0, rc < 0 ? -rc : 0, false);
+	set_result(rec, rc < 0 ? -1 : 0, rc < 0 ? -rc : 0);
+	return 0;
 }
 
 static int run_record(struct replay *rp, struct sim_record *rec)
@@ -650,6 +981,13 @@ static int run_record(struct replay *rp, struct sim_record *rec)
 		return 0;
 	case SIM_REC_IOCTL:
 		return run_ioctl(rp, rec);
+	case SIM_REC_DMA:
+		return run_dma(rp, rec);
+	case SIM_REC_FAULT_READ:
+	case SIM_REC_FAULT_WRITE:
+		return run_fault_rw(rp, rec);
+	case SIM_REC_GROUP_SET_CONTAINER:
+		return run_group(rp, rec);
 	default:
 		return -1; /* validation lets none through */
 	}
@@ -717,6 +1055,61 @@ static enum sim_replay_status execute(struct replay *rp, FILE *f,
 	return res->ndiv ? SIM_REPLAY_DIVERGED : SIM_REPLAY_AGREE;
 }
 
+/* The header's machine as an iommufd_platform; nothing runs on it yet */
+static enum sim_replay_status build_platform(struct replay *rp,
+					     const struct sim_machine *m)
+{
+	struct iommufd_iommu *iommus[SIM_MAX_IOMMUS];
+	int err = 0;
+
+	rp->platform = iommufd_platform_new();
+	if (!rp->platform)
+		return error(rp->res, "%s: out of memory", rp->name);
+	for (unsigned int i = 0; i < m->niommus; i++) {
+		const struct sim_mach_iommu *mi = &m->iommus[i];
+		struct iommufd_iommu_desc d = {
+			.kind = (enum iommufd_iommu_kind)mi->kind,
+			.vtd_cap = mi->cap,
+			.vtd_ecap = mi->ecap,
+			.vtd_legacy_mode = mi->legacy,
+			.amd_efr = mi->efr,
+		};
+
+		iommus[i] = iommufd_platform_add_iommu(rp->platform, &d, &err);
+		if (!iommus[i])
+			return error(rp->res, "%s:1: machine.iommus[%u]: the "
+					      "platform refuses it (%s)",
+				     rp->name, i, strerror(-err));
+	}
+	for (unsigned int i = 0; i < m->ndevs; i++) {
+		const struct sim_mach_dev *md = &m->devs[i];
+		struct iommufd_resv_region resv[SIM_MAX_RESV];
+		struct iommufd_dev_desc d = {
+			.group = md->group,
+			.mock_flags = md->mock_flags,
+			.max_pasids = md->max_pasids,
+			.resv = resv,
+			.nresv = md->nresv,
+			.msi_unisolated = md->msi_unisolated,
+		};
+
+		for (unsigned int k = 0; k < md->nresv; k++)
+			resv[k] = (struct iommufd_resv_region){
+				md->resv[k].start, md->resv[k].last,
+				(enum iommufd_resv_type)md->resv[k].type
+			};
+		rp->devs[i] = iommufd_platform_add_dev(
+			rp->platform, iommus[md->iommu], &d, &err);
+		if (!rp->devs[i])
+			return error(rp->res, "%s:1: machine.devices[%u] ('%s'): "
+					      "the platform refuses it (%s)",
+				     rp->name, i, md->name, strerror(-err));
+	}
+	rp->env.platform = rp->platform;
+	rp->env.config = m->config;
+	return SIM_REPLAY_AGREE;
+}
+
 enum sim_replay_status sim_replay_file(const char *path,
 				       const struct sim_replay_opts *opts,
 				       struct sim_replay_result *res)
@@ -755,11 +1148,15 @@ enum sim_replay_status sim_replay_file(const char *path,
 	rp.env.rlimit_memlock = IOMMUFD_RLIM_INFINITY;
 	apply_env(&rp.env, &hdr.env);
 
-	res->status = execute(&rp, f, &hdr);
+	if (!hdr.machine.present || !build_platform(&rp, &hdr.machine))
+		res->status = execute(&rp, f, &hdr);
 
 	while (rp.nh)
 		handle_del(&rp, &rp.h[rp.nh - 1]);
 	free(rp.h);
+	/* after the handles: closing device files unbinds from the platform */
+	if (rp.platform)
+		iommufd_platform_free(rp.platform);
 	iommufd_mem_sim_free(rp.sim);
 	fclose(f);
 	return res->status;
