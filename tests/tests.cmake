@@ -130,7 +130,8 @@ if(MODEL_PRELOAD)
 		\"\$sim\" record -o \$t/b.jsonl --model -- \"\$prog\" --bad; r1=\$?
 		\"\$check\" \$t/b.jsonl --min-errno EFAULT=3 \\
 			--require-open vfio-device --min-new-fds 1 \\
-			--require-ioctl IOMMU_FAULT_QUEUE_ALLOC; r2=\$?
+			--require-ioctl IOMMU_FAULT_QUEUE_ALLOC \\
+			--require fault_read --require fault_write; r2=\$?
 		echo \"record \$r1 check \$r2\"
 		test \"\$r1 \$r2\" = '0 0'; rc=\$?
 		test \$rc = 0 || cat \$t/b.jsonl; rm -rf \$t; exit \$rc" sh

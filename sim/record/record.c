@@ -26,9 +26,13 @@
  * pointer the program hands the kernel is the kernel's EFAULT, and must
  * not become our SIGSEGV.
  *
+ * read() and write() of a fault queue (from IOMMU_FAULT_QUEUE_ALLOC) are
+ * "fault_read" and "fault_write" records.
+ *
  * Not recorded: calls that bypass the libc entry points (syscall(),
- * io_uring, fopen(), which opens inside libc), read/write on fault files,
- * ioctls the VFS answers for every file (FIOCLEX, FIONBIO, ...).
+ * io_uring, fopen(), which opens inside libc; readv/pread on fault files),
+ * ioctls the VFS answers for every file (FIOCLEX, FIONBIO, ...), VFIO
+ * group files (/dev/vfio/N: format version 1 has no kind for them).
  */
 #undef _FORTIFY_SOURCE
 #define _GNU_SOURCE
@@ -88,6 +92,7 @@ static struct {
 	int (*dup3)(int, int, int);
 	int (*fcntl)(int, int, ...);
 	int (*ioctl)(int, unsigned long, ...);
+	ssize_t (*read)(int, void *, size_t);
 	ssize_t (*write)(int, const void *, size_t);
 } next;
 
@@ -120,6 +125,7 @@ static void resolve_next(void)
 	next.dup3 = next_sym("dup3", true);
 	next.fcntl = next_sym("fcntl", true);
 	next.ioctl = next_sym("ioctl", true);
+	next.read = next_sym("read", true);
 	next.write = next_sym("write", true);
 	over_model = dladdr((void *)next.ioctl, &info) && info.dli_fname &&
 		     strstr(info.dli_fname, "libiommufd-preload");
@@ -150,6 +156,7 @@ struct tfd {
 static struct tfd *fds;
 static int nfds;
 static unsigned int ntracked; /* close() takes the lock only when > 0 */
+static unsigned int nfault;   /* read() and write() look only when > 0 */
 
 static enum { T_IDLE, T_ON, T_OFF } tstate;
 static int trace_fd = -1;
@@ -159,6 +166,16 @@ static struct sim_env last_env;
 static struct tfd *lookup(int fd)
 {
 	return fd >= 0 && fd < nfds && fds[fd].used ? &fds[fd] : NULL;
+}
+
+static void untrack(int fd)
+{
+	if (lookup(fd)) {
+		fds[fd].used = false;
+		__atomic_sub_fetch(&ntracked, 1, __ATOMIC_RELAXED);
+		if (fds[fd].kind == SIM_FD_FAULT)
+			__atomic_sub_fetch(&nfault, 1, __ATOMIC_RELAXED);
+	}
 }
 
 static bool track(int fd, uint8_t kind, uint64_t handle)
@@ -178,17 +195,13 @@ static bool track(int fd, uint8_t kind, uint64_t handle)
 		fds = t;
 		nfds = n;
 	}
+	if (fds[fd].used)
+		untrack(fd);
 	fds[fd] = (struct tfd){ true, kind, handle };
 	__atomic_add_fetch(&ntracked, 1, __ATOMIC_RELAXED);
+	if (kind == SIM_FD_FAULT)
+		__atomic_add_fetch(&nfault, 1, __ATOMIC_RELAXED);
 	return true;
-}
-
-static void untrack(int fd)
-{
-	if (lookup(fd)) {
-		fds[fd].used = false;
-		__atomic_sub_fetch(&ntracked, 1, __ATOMIC_RELAXED);
-	}
 }
 
 /* ------------------------------------------------------------ user memory */
@@ -214,7 +227,7 @@ static size_t read_via_pipe(uint64_t addr, void *dst, size_t len)
 
 		if (w <= 0)
 			break;
-		r = read(probe_pipe[0], (char *)dst + done, (size_t)w);
+		r = next.read(probe_pipe[0], (char *)dst + done, (size_t)w);
 		if (r != w)
 			break;
 		done += (size_t)w;
@@ -1053,6 +1066,73 @@ EXPORT int ioctl(int fd, unsigned long req, ...)
 	busy = false;
 	errno = err;
 	return rc;
+}
+
+/* ------------------------------------------------------------ fault files */
+
+/* the reader's bound on "count" */
+#define FAULT_IO_MAX (1u << 24)
+
+/*
+ * read() and write() of a fault queue: the page faults the kernel hands
+ * out and the responses it is given. Neither blocks in 6.12, so the lock
+ * is held across the call like for an ioctl.
+ */
+static ssize_t fault_rw(int fd, void *buf, size_t count, bool is_write)
+{
+	struct sim_record rec;
+	struct tfd *t;
+	ssize_t rc;
+	size_t cap = count > FAULT_IO_MAX ? FAULT_IO_MAX : count;
+	int err;
+
+	busy = true;
+	pthread_mutex_lock(&lock);
+	t = lookup(fd);
+	if (!t || t->kind != SIM_FD_FAULT || tstate != T_ON) {
+		pthread_mutex_unlock(&lock);
+		busy = false;
+		return is_write ? next.write(fd, buf, count) :
+				  next.read(fd, buf, count);
+	}
+	sim_record_init(&rec);
+	rec.seq = next_seq++;
+	rec.kind = is_write ? SIM_REC_FAULT_WRITE : SIM_REC_FAULT_READ;
+	rec.has_fd = true;
+	rec_fd(&rec.fd, t, fd);
+	rec.has_count = true;
+	rec.count = cap;
+	rec.has_buf = true;
+	rec.buf = (uint64_t)(uintptr_t)buf;
+	if (is_write)
+		capture(&rec.data, rec.buf, cap);
+	rc = is_write ? next.write(fd, buf, count) : next.read(fd, buf, count);
+	err = errno;
+	set_result(&rec, rc, err);
+	if (!is_write && rc > 0)
+		capture(&rec.data, rec.buf, (size_t)rc > cap ? cap : (size_t)rc);
+	emit(&rec, NULL);
+	sim_record_clear(&rec);
+	pthread_mutex_unlock(&lock);
+	busy = false;
+	errno = err;
+	return rc;
+}
+
+EXPORT ssize_t read(int fd, void *buf, size_t count)
+{
+	init_next();
+	if (busy || !__atomic_load_n(&nfault, __ATOMIC_RELAXED))
+		return next.read(fd, buf, count);
+	return fault_rw(fd, buf, count, false);
+}
+
+EXPORT ssize_t write(int fd, const void *buf, size_t count)
+{
+	init_next();
+	if (busy || !__atomic_load_n(&nfault, __ATOMIC_RELAXED))
+		return next.write(fd, buf, count);
+	return fault_rw(fd, (void *)buf, count, true);
 }
 
 /* ------------------------------------------------------------ fork */
