@@ -24,3 +24,5 @@ echo "== examples/migration.c: dirty tracking with a VT-d device"
 ./build/migration
 echo "== examples/traces/ioas-session.jsonl: replay against the model"
 "$prefix/bin/iommufd-sim" replay examples/traces/ioas-session.jsonl
+echo "== examples/traces/vm-dirty-migration.jsonl: a VT-d device, dirty tracking"
+"$prefix/bin/iommufd-sim" replay examples/traces/vm-dirty-migration.jsonl
