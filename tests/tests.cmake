@@ -112,7 +112,9 @@ if(MODEL_PRELOAD)
 		test \$rc = 0 || cat \$t/s.jsonl; rm -rf \$t; exit \$rc" sh
 		$<TARGET_FILE:iommufd-sim> $<TARGET_FILE:record_prog>
 		$<TARGET_FILE:record_check>)
-	# the preload library's own test program, written for a real kernel
+	# the preload library's own test program, written for a real kernel;
+	# its forked child allocates in the shared file, which the parent's
+	# trace cannot show: replay must run the trace but need not agree
 	add_test(NAME record_model_smoke COMMAND sh -c "
 		set -u; sim=\"$1\"; prog=\"$2\"; check=\"$3\"; t=\$(mktemp -d) || exit 9
 		IOMMUFD_SIM_CONFIG=notest \"\$sim\" record -o \$t/s.jsonl --model \\
@@ -120,7 +122,7 @@ if(MODEL_PRELOAD)
 		\"\$check\" \$t/s.jsonl --require dup --min-errno EFAULT=1; r2=\$?
 		\"\$sim\" replay \$t/s.jsonl; r3=\$?
 		echo \"record \$r1 check \$r2 replay \$r3\"
-		test \"\$r1 \$r2 \$r3\" = '0 0 0'; rc=\$?
+		test \"\$r1 \$r2\" = '0 0' && test \$r3 -le 1; rc=\$?
 		test \$rc = 0 || cat \$t/s.jsonl; rm -rf \$t; exit \$rc" sh
 		$<TARGET_FILE:iommufd-sim> $<TARGET_FILE:preload_smoke>
 		$<TARGET_FILE:record_check>)
