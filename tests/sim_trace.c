@@ -693,13 +693,14 @@ Test(sim_trace, unsupported_records_are_reported_not_skipped)
 	static const char *const cases[][2] = {
 		{ HDR OPEN1 "{\"seq\":2,\"kind\":\"dma\",\"device\":\"d0\","
 			    "\"iova\":4096,\"length\":4,\"write\":false}\n",
-		  "unsupported record kind 'dma' at line 3" },
+		  "dma by unknown device 'd0': the header declares no machine" },
 		{ HDR OPEN1 "{\"seq\":2,\"kind\":\"page_request\",\"device\":"
 			    "\"d0\",\"addr\":4096}\n",
 		  "unsupported record kind 'page_request' at line 3" },
 		{ HDR "{\"seq\":1,\"kind\":\"open\",\"fd\":{\"kind\":"
 		      "\"vfio-device\",\"handle\":7},\"device\":\"0000:01:00.0\"}\n",
-		  "unsupported record kind 'open' of a vfio-device at line 2" },
+		  "open of unknown device '0000:01:00.0': the header declares "
+		  "no machine" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

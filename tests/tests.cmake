@@ -21,6 +21,16 @@ add_test(NAME sim_cli_help COMMAND iommufd-sim --help)
 set_tests_properties(sim_cli_help PROPERTIES
 	PASS_REGULAR_EXPRESSION "iommufd-sim replay TRACE")
 set_tests_properties(sim_cli_replay_example sim_cli_help PROPERTIES LABELS unit)
+model_test(sim_devices LABELS unit)
+target_link_libraries(test_sim_devices PRIVATE iommufd_sim_core)
+target_compile_definitions(test_sim_devices PRIVATE
+	SIM_EXAMPLES_DIR="${CMAKE_SOURCE_DIR}/examples/traces")
+add_test(NAME sim_cli_replay_vm_example COMMAND iommufd-sim replay
+	${CMAKE_SOURCE_DIR}/examples/traces/vm-dirty-migration.jsonl)
+add_test(NAME sim_cli_replay_compat_example COMMAND iommufd-sim replay
+	${CMAKE_SOURCE_DIR}/examples/traces/vfio-compat.jsonl)
+set_tests_properties(sim_cli_replay_vm_example sim_cli_replay_compat_example
+	PROPERTIES LABELS unit)
 model_test(pt_walk LABELS unit)
 model_test(pt_vtd LABELS unit)
 model_test(pt_amd LABELS unit)
