@@ -289,6 +289,20 @@ static long dispatch(struct iommufd_ctx *ictx, unsigned int cmd, uint64_t arg)
 	return op->execute(&ucmd);
 }
 
+long iommufd_ctx_ioctl_as(struct iommufd_ctx *ictx,
+			  const struct iommufd_env *caller, unsigned int cmd,
+			  uint64_t arg)
+{
+	const struct iommufd_env *own = ictx->env;
+	long ret;
+
+	/* "current" for this call; the file's opener again afterwards */
+	ictx->env = caller;
+	ret = iommufd_ctx_ioctl(ictx, cmd, arg);
+	ictx->env = own;
+	return ret;
+}
+
 long iommufd_ctx_ioctl(struct iommufd_ctx *ictx, unsigned int cmd,
 		       uint64_t arg)
 {

@@ -628,3 +628,79 @@ Test(selftest, access_rw_slow_path)
 	cr_assert_eq(iommufd_ctx_close_fd(f.h.ctx, fd), 0);
 	teardown(&f);
 }
+
+/*
+ * iommufd_ctx_ioctl_as: another task (a forked child) calling on the same
+ * file. Its struct is read from its memory, its pages stay its own: they
+ * are pinned from it when a domain arrives later, charged to it, and once
+ * it is gone (its memory unmapped) only what was already pinned survives,
+ * as in the selftests' fork_gone and fork_present.
+ */
+Test(selftest, another_task_maps_its_own_memory)
+{
+	const uint64_t cbuf = 0x40000000, cstruct = 0x50000000;
+	struct iommufd_acct cacct = { 0 };
+	struct iommufd_env cenv;
+	struct iommufd_mem_sim *csim = iommufd_mem_sim_new();
+	struct iommufd_mem cmem;
+	struct iommu_ioas_map map;
+	struct fixture f;
+	uint32_t ioas[2], stdev, hwpt, idev;
+	struct iommu_test_cmd md;
+
+	cr_assert_not_null(csim);
+	iommufd_mem_sim_set_strict(csim, true);
+	cr_assert_eq(iommufd_mem_sim_add_range(csim, cbuf, 0x10000, true), 0);
+	cr_assert_eq(iommufd_mem_sim_add_range(csim, cstruct, 4096, true), 0);
+	cmem = iommufd_mem_sim_provider(csim);
+	setup(&f, IOMMUFD_CONFIG_TEST);
+	cenv = f.h.env;
+	cenv.mem = cmem;
+	cenv.acct = &cacct;
+	cenv.caps = 0; /* not CAP_IPC_LOCK: its pins are accounted */
+
+	for (int i = 0; i < 2; i++) {
+		ioas[i] = h_ioas_alloc(&f.h);
+		map = (struct iommu_ioas_map){
+			.size = sizeof(map),
+			.flags = IOMMU_IOAS_MAP_FIXED_IOVA | MAP_RW,
+			.ioas_id = ioas[i],
+			.user_va = cbuf,
+			.length = 0x8000,
+			.iova = MOCK_APERTURE_START,
+		};
+		cr_assert_eq(cmem.ops->write(cmem.priv, cstruct, &map,
+					     sizeof(map)), 0);
+		/* a pointer into the parent's memory means nothing there */
+		cr_assert_eq(iommufd_ctx_ioctl_as(f.h.ctx, &cenv,
+						  IOMMU_IOAS_MAP,
+						  (uintptr_t)&map), -EFAULT);
+		cr_assert_eq(iommufd_ctx_ioctl_as(f.h.ctx, &cenv,
+						  IOMMU_IOAS_MAP, cstruct), 0);
+		harness_check(&f.h);
+	}
+	/* no domain yet: nothing pinned, nothing charged */
+	cr_assert_eq(iommufd_mem_sim_pin_count(csim, cbuf), 0);
+	cr_assert_eq(cacct.user_locked_vm, 0);
+
+	/* the parent attaches a domain: the child's pages, the child's bill */
+	mock_domain(&f, ioas[0], 0, &stdev, &hwpt, &idev);
+	cr_assert_eq(iommufd_mem_sim_pin_count(csim, cbuf), 1);
+	cr_assert_eq(iommufd_mem_sim_pin_count(csim, cbuf + 0x7000), 1);
+	cr_assert_gt(cacct.user_locked_vm, 0);
+	cr_assert_eq(f.h.acct.user_locked_vm, 0);
+
+	/* the child exits */
+	cr_assert_eq(iommufd_mem_sim_remove_range(csim, cbuf, 0x10000), 0);
+	/* pinned before it left: a second domain copies from the first */
+	mock_domain(&f, ioas[0], 0, &stdev, &hwpt, &idev);
+	/* never pinned: nothing left to pin */
+	md = (struct iommu_test_cmd){ .op = IOMMU_TEST_OP_MOCK_DOMAIN,
+				      .id = ioas[1] };
+	cr_assert_eq(test_cmd(&f, &md), -EFAULT);
+
+	teardown(&f);
+	cr_assert_eq(iommufd_mem_sim_pin_count(csim, cbuf), 0);
+	cr_assert_eq(cacct.user_locked_vm, 0);
+	iommufd_mem_sim_free(csim);
+}

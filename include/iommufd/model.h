@@ -174,6 +174,17 @@ long iommufd_ctx_ioctl(struct iommufd_ctx *ctx, unsigned int cmd,
 		       uint64_t arg);
 
 /*
+ * ioctl(2) on the same file by another task (a forked child holding the
+ * inherited descriptor): @caller is that task's memory, capabilities,
+ * limits and accounting for this call. Pages it maps keep @caller as
+ * their source, so it must outlive them (the context's lifetime is the
+ * simple choice).
+ */
+long iommufd_ctx_ioctl_as(struct iommufd_ctx *ctx,
+			  const struct iommufd_env *caller, unsigned int cmd,
+			  uint64_t arg);
+
+/*
  * Check every structural invariant of the context (trees, refcounts, pins,
  * accounting). Returns 0, or -1 with a description of the first violation
  * written into @why (always NUL-terminated when @len > 0).
