@@ -41,11 +41,9 @@
  * the kernel's file does, own copy points included.
  *
  * Limitations: fopen(), syscall(SYS_openat) and io_uring reach the kernel
- * without passing through here. fork() copies the model with the rest of
- * the process, so parent and child see diverging copies of the same
- * contexts (a real iommufd is one file shared by both); pages a child
- * maps through an inherited descriptor are invisible to the parent.
- * /dev/vfio/devices/vfioN is not emulated (no VFIO device cdevs yet).
+ * without passing through here. After fork() the model stays with the
+ * parent and the child's ioctls are served there (see "fork" below and
+ * SPEC.md 6.7). /dev/vfio/devices/vfioN is not emulated yet.
  */
 #undef _FORTIFY_SOURCE
 #define _GNU_SOURCE
@@ -63,11 +61,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <iommufd/mem.h>
 #include <iommufd/model.h>
 #include <iommufd/platform.h>
 #include <iommufd/uapi.h>
@@ -166,6 +167,12 @@ struct pctx {
 	struct iommufd_env env; /* the model keeps a pointer to it */
 	bool open;		/* iommufd_ctx_close() not called yet */
 	unsigned int nchildren; /* access and fault files, which hold ctx */
+	/*
+	 * In a forked child: the model state is the parent's, so ioctls go
+	 * there over this socket (-1: the context is ours)
+	 */
+	int remote_sock;
+	struct pctx *next;	/* all contexts, for fork */
 };
 
 /*
@@ -202,8 +209,11 @@ static struct task_fail *tasks;
 static int pending[MAX_PENDING];
 static int npending;
 
+static long remote_ioctl(struct pctx *pc, unsigned int cmd, void *arg);
+
 static struct iommufd_acct proc_acct; /* one process, one user: one set */
 static struct iommufd_platform *platform;
+static struct pctx *contexts;
 
 static struct {
 	bool parsed;
@@ -444,8 +454,15 @@ static const struct iommufd_fd_ops fd_ops = {
 
 static void pctx_maybe_free(struct pctx *pc)
 {
-	if (!pc->open && !pc->nchildren)
-		free(pc);
+	struct pctx **pp;
+
+	if (pc->open || pc->nchildren)
+		return;
+	for (pp = &contexts; *pp && *pp != pc; pp = &(*pp)->next)
+		;
+	if (*pp)
+		*pp = pc->next;
+	free(pc);
 }
 
 /* The last descriptor of @f went away: the file's release() */
@@ -463,6 +480,11 @@ static void pfile_release(struct pfile *f)
 		return;
 	default:
 		break;
+	}
+	if (pc->remote_sock >= 0) {
+		/* a child's copy of the parent's context: nothing of ours */
+		free(f);
+		return;
 	}
 	refresh_env(pc);
 	switch (f->kind) {
@@ -536,6 +558,9 @@ static int open_ctx(const char *path, int flags, unsigned int oflags)
 		goto fail;
 	}
 	pc->open = true;
+	pc->remote_sock = -1;
+	pc->next = contexts;
+	contexts = pc;
 	f->kind = PF_CTX;
 	f->pc = pc;
 	f->refs = 1;
@@ -1014,6 +1039,15 @@ EXPORT int ioctl(int fd, unsigned long req, ...)
 		pthread_mutex_unlock(&lock);
 		return real.ioctl(fd, req, arg);
 	}
+	if (f->pc->remote_sock >= 0) {
+		rc = remote_ioctl(f->pc, (unsigned int)req, arg);
+		pthread_mutex_unlock(&lock);
+		if (rc < 0) {
+			errno = (int)-rc;
+			return -1;
+		}
+		return (int)rc;
+	}
 	refresh_env(f->pc);
 	npending = 0;
 	/* the kernel's cmd is an unsigned int: the upper bits are dropped */
@@ -1399,16 +1433,364 @@ EXPORT int closedir(DIR *dir)
 /* ------------------------------------------------------------ fork */
 
 /*
+ * One iommufd file shared by parent and child: the model lives in the
+ * parent, so a forked child sends its ioctls there and a server thread
+ * runs them as the child ("current" is the child: its memory through
+ * process_vm_readv, its own locked-memory counters), which is how a child
+ * can map its pages into the shared IOAS and the parent find them gone
+ * after it exits. Children do not create files (access or fault fds) this
+ * way: their numbers would be the parent's.
+ */
+struct remote_req {
+	uint64_t pctx;	/* the parent's struct pctx, by address */
+	uint64_t arg;
+	uint32_t cmd;
+	int32_t pid;
+};
+
+struct remote_task {
+	pid_t pid;
+	struct iommufd_mem_remote *mem;
+	struct iommufd_acct acct;
+	struct iommufd_env env;	/* kept: the child's pages point at it */
+	struct remote_task *next;
+};
+
+/*
+ * A child's memory as iommufd pins it. Copies go to the child's address
+ * space; a pin of a page the child shares with us (a MAP_SHARED mapping
+ * made before the fork: the same object at the same offset and address in
+ * both /proc/PID/maps) pins our own page, because it is the same physical
+ * page: what either process writes later is seen through the pin, as on
+ * the kernel. Other pages are copied at pin time (iommufd_mem_remote).
+ * Our pins have PFNs below the remote provider's, so unpin and
+ * pinned_page can tell them apart.
+ */
+struct maps_entry {
+	uint64_t start, end, off, inode;
+	unsigned int dev_major, dev_minor;
+	bool shared;
+};
+
+/* The /proc/PID/maps line covering @uva (pid 0: ours); false if none */
+static bool maps_lookup(pid_t pid, uint64_t uva, struct maps_entry *out)
+{
+	char path[64], buf[8192], *line, *nl;
+	size_t have = 0;
+	bool found = false, eof = false;
+	int fd;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/maps");
+	fd = real.open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	while (!found && (!eof || have)) {
+		ssize_t n = 0;
+
+		if (!eof) {
+			n = real.read(fd, buf + have, sizeof(buf) - 1 - have);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				eof = true;
+			else
+				have += (size_t)n;
+		}
+		buf[have] = 0;
+		line = buf;
+		while (!found && (nl = strchr(line, '\n'))) {
+			struct maps_entry e;
+			char perms[5];
+			unsigned long long st, en, off, ino;
+
+			*nl = 0;
+			if (sscanf(line, "%llx-%llx %4s %llx %x:%x %llu", &st, &en,
+				   perms, &off, &e.dev_major, &e.dev_minor,
+				   &ino) == 7 && uva >= st && uva < en) {
+				e.start = st;
+				e.end = en;
+				e.off = off;
+				e.inode = ino;
+				e.shared = perms[3] == 's';
+				*out = e;
+				found = true;
+			}
+			line = nl + 1;
+		}
+		/* keep the partial last line; a line never fills buf */
+		have -= (size_t)(line - buf);
+		memmove(buf, line, have);
+		if (eof && !strchr(buf, '\n'))
+			break;
+	}
+	real.close(fd);
+	return found;
+}
+
+/* How many pages from @uva the child @pid shares with us (0: none) */
+static size_t shared_run(pid_t pid, uint64_t uva, size_t npages)
+{
+	struct maps_entry c, m;
+	uint64_t end;
+
+	if (!maps_lookup(pid, uva, &c) || !c.shared || !c.inode ||
+	    !maps_lookup(0, uva, &m) || !m.shared || m.inode != c.inode ||
+	    m.dev_major != c.dev_major || m.dev_minor != c.dev_minor ||
+	    m.off - m.start != c.off - c.start)
+		return 0;
+	end = c.end < m.end ? c.end : m.end;
+	return (end - uva) / 4096 < npages ? (size_t)((end - uva) / 4096) :
+					     npages;
+}
+
+static int child_read(void *priv, void *dst, uint64_t uva, size_t len)
+{
+	struct remote_task *t = priv;
+	struct iommufd_mem m = iommufd_mem_remote_provider(t->mem);
+
+	return m.ops->read(m.priv, dst, uva, len);
+}
+
+static int child_write(void *priv, uint64_t uva, const void *src, size_t len)
+{
+	struct remote_task *t = priv;
+	struct iommufd_mem m = iommufd_mem_remote_provider(t->mem);
+
+	return m.ops->write(m.priv, uva, src, len);
+}
+
+/* Self PFNs are user VAs >> 12, below 1 << 36 where remote ones start */
+#define CHILD_REMOTE_PFN (1ull << 36)
+
+static void child_unpin(void *priv, const uint64_t *pfns, size_t npages)
+{
+	struct remote_task *t = priv;
+	struct iommufd_mem r = iommufd_mem_remote_provider(t->mem);
+	struct iommufd_mem s = iommufd_mem_self();
+
+	for (size_t i = 0; i < npages; i++)
+		(pfns[i] >= CHILD_REMOTE_PFN ? r : s)
+			.ops->unpin(pfns[i] >= CHILD_REMOTE_PFN ? r.priv :
+								  s.priv,
+				    &pfns[i], 1);
+}
+
+static int child_pin(void *priv, uint64_t uva, size_t npages, bool write,
+		     uint64_t *pfns)
+{
+	struct remote_task *t = priv;
+	struct iommufd_mem r = iommufd_mem_remote_provider(t->mem);
+	struct iommufd_mem s = iommufd_mem_self();
+	size_t done = 0;
+
+	while (done < npages) {
+		uint64_t at = uva + done * 4096;
+		size_t n = shared_run(t->pid, at, npages - done);
+		int rc;
+
+		/*
+		 * Shared or not is decided while the child lives; once it
+		 * is gone its maps are too, and the pin fails like GUP on a
+		 * dead mm.
+		 */
+		if (n)
+			rc = s.ops->pin(s.priv, at, n, write, pfns + done);
+		else
+			rc = r.ops->pin(r.priv, at, n = 1, write, pfns + done);
+		if (rc) {
+			child_unpin(t, pfns, done);
+			return rc;
+		}
+		done += n;
+	}
+	return 0;
+}
+
+static void *child_pinned_page(void *priv, uint64_t pfn)
+{
+	struct remote_task *t = priv;
+	struct iommufd_mem m = pfn >= CHILD_REMOTE_PFN ?
+				       iommufd_mem_remote_provider(t->mem) :
+				       iommufd_mem_self();
+
+	return m.ops->pinned_page(m.priv, pfn);
+}
+
+static const struct iommufd_mem_ops child_mem_ops = {
+	.read = child_read,
+	.write = child_write,
+	.pin = child_pin,
+	.unpin = child_unpin,
+	.pinned_page = child_pinned_page,
+};
+
+#define MAX_CHILD_SOCKS 64
+static int child_socks[MAX_CHILD_SOCKS];
+static int nchild_socks;
+static int fork_pair[2] = { -1, -1 };
+/* atfork_parent pokes the server so it polls a new child's socket at once */
+static int server_wake[2] = { -1, -1 };
+static bool server_running;
+static struct remote_task *remote_tasks;
+
+/* In the child: one round trip to the parent's server */
+static long remote_ioctl(struct pctx *pc, unsigned int cmd, void *arg)
+{
+	struct remote_req req = {
+		.pctx = (uintptr_t)pc, .arg = (uintptr_t)arg, .cmd = cmd,
+		.pid = getpid(),
+	};
+	int64_t rc;
+
+	if (send(pc->remote_sock, &req, sizeof(req), 0) != sizeof(req) ||
+	    recv(pc->remote_sock, &rc, sizeof(rc), 0) != sizeof(rc))
+		return -EIO;	/* the parent is gone: nothing serves us */
+	return (long)rc;
+}
+
+static struct remote_task *remote_task(pid_t pid, struct pctx *pc)
+{
+	struct remote_task *t;
+
+	for (t = remote_tasks; t; t = t->next)
+		if (t->pid == pid)
+			break;
+	if (!t) {
+		t = calloc(1, sizeof(*t));
+		if (!t)
+			return NULL;
+		t->mem = iommufd_mem_remote_new(pid);
+		if (!t->mem) {
+			free(t);
+			return NULL;
+		}
+		t->pid = pid;
+		t->next = remote_tasks;
+		remote_tasks = t;
+	}
+	/* the child inherited the process's view: caps, limits, config */
+	t->env = pc->env;
+	t->env.mem = (struct iommufd_mem){ .ops = &child_mem_ops, .priv = t };
+	t->env.acct = &t->acct;
+	t->env.fd_ops = NULL;
+	t->env.fail_nth = NULL;
+	return t;
+}
+
+static int64_t serve(const struct remote_req *req)
+{
+	struct remote_task *t;
+	struct pctx *pc;
+	int64_t rc;
+
+	pthread_mutex_lock(&lock);
+	for (pc = contexts; pc && (uintptr_t)pc != req->pctx; pc = pc->next)
+		;
+	if (!pc || !pc->open || pc->remote_sock >= 0) {
+		pthread_mutex_unlock(&lock);
+		return -EBADF;
+	}
+	refresh_env(pc);
+	t = remote_task(req->pid, pc);
+	rc = t ? iommufd_ctx_ioctl_as(pc->ctx, &t->env, req->cmd, req->arg) :
+		 -ENOMEM;
+	pthread_mutex_unlock(&lock);
+	return rc;
+}
+
+static void *server_main(void *unused)
+{
+	(void)unused;
+	for (;;) {
+		struct pollfd pfd[MAX_CHILD_SOCKS + 1];
+		int n, i;
+		char drain[16];
+
+		pthread_mutex_lock(&lock);
+		n = nchild_socks;
+		for (i = 0; i < n; i++)
+			pfd[i] = (struct pollfd){ .fd = child_socks[i],
+						  .events = POLLIN };
+		pfd[n] = (struct pollfd){ .fd = server_wake[0], .events = POLLIN };
+		pthread_mutex_unlock(&lock);
+		if (poll(pfd, (nfds_t)n + 1, -1) < 0)
+			continue;
+		if (pfd[n].revents)
+			while (real.read(server_wake[0], drain, sizeof(drain)) > 0)
+				;
+		for (i = 0; i < n; i++) {
+			struct remote_req req;
+			int64_t rc;
+
+			if (!pfd[i].revents)
+				continue;
+			if (recv(pfd[i].fd, &req, sizeof(req), MSG_DONTWAIT) !=
+			    sizeof(req)) {
+				if (pfd[i].revents & (POLLHUP | POLLERR)) {
+					/* that child has gone */
+					pthread_mutex_lock(&lock);
+					for (int j = 0; j < nchild_socks; j++)
+						if (child_socks[j] == pfd[i].fd)
+							child_socks[j] =
+							child_socks[--nchild_socks];
+					real.close(pfd[i].fd);
+					pthread_mutex_unlock(&lock);
+				}
+				continue;
+			}
+			rc = serve(&req);
+			send(pfd[i].fd, &rc, sizeof(rc), MSG_NOSIGNAL);
+		}
+	}
+	return NULL;
+}
+
+/*
  * A fork in the middle of another thread's ioctl would hand the child a
- * model caught half way and a lock nobody will release.
+ * model caught half way and a lock nobody will release. With a context
+ * open, a socket pair is made for the child to reach the parent's model.
  */
 static void atfork_prepare(void)
 {
+	bool local = false;
+
 	pthread_mutex_lock(&lock);
+	/* a grandchild keeps its parent's way to the model (one hop) */
+	for (struct pctx *pc = contexts; pc; pc = pc->next)
+		local |= pc->remote_sock < 0;
+	fork_pair[0] = fork_pair[1] = -1;
+	if (local && nchild_socks < MAX_CHILD_SOCKS &&
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fork_pair))
+		fork_pair[0] = fork_pair[1] = -1;
 }
 
 static void atfork_parent(void)
 {
+	if (fork_pair[0] >= 0) {
+		real.close(fork_pair[1]);
+		child_socks[nchild_socks++] = fork_pair[0];
+		if (!server_running &&
+		    !pipe2(server_wake, O_CLOEXEC | O_NONBLOCK)) {
+			pthread_t th;
+
+			if (!pthread_create(&th, NULL, server_main, NULL)) {
+				pthread_detach(th);
+				server_running = true;
+			} else {
+				real.close(server_wake[0]);
+				real.close(server_wake[1]);
+			}
+		}
+		if (server_running) {
+			/* a full pipe: the server is awake already */
+			ssize_t w = real.write(server_wake[1], "", 1);
+
+			(void)w;
+		}
+	}
 	pthread_mutex_unlock(&lock);
 }
 
@@ -1423,6 +1805,23 @@ static void atfork_child(void)
 	/* copy_process(): a new task starts with fail_nth 0 */
 	for (struct task_fail *t = tasks; t; t = t->next)
 		t->fn.nth = 0;
+	/* the parent's model is the real one: ours is only a copy */
+	if (fork_pair[1] >= 0) {
+		real.close(fork_pair[0]);
+		for (struct pctx *pc = contexts; pc; pc = pc->next)
+			if (pc->remote_sock < 0)
+				pc->remote_sock = fork_pair[1];
+	}
+	/* the parent's server and its children are not ours */
+	for (int i = 0; i < nchild_socks; i++)
+		real.close(child_socks[i]);
+	nchild_socks = 0;
+	if (server_running) {
+		real.close(server_wake[0]);
+		real.close(server_wake[1]);
+	}
+	server_running = false;
+	remote_tasks = NULL;
 
 	pthread_mutexattr_init(&attr);
 	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);

@@ -209,7 +209,10 @@ static void other_files(void)
 	CHECK(open("/nonexistent/iommu", O_RDONLY) == -1 && errno == ENOENT);
 }
 
-/* The child works on its own copy of the context */
+/*
+ * The child's ioctl reaches the same file as ours (the parent's model):
+ * the IOAS it makes is ours to destroy
+ */
 static void fork_child(int fd)
 {
 	pid_t pid = fork();
@@ -219,10 +222,12 @@ static void fork_child(int fd)
 	if (pid == 0) {
 		struct iommu_ioas_alloc a = { .size = sizeof(a) };
 
-		_exit(ioctl(fd, IOMMU_IOAS_ALLOC, &a) == 0 ? 0 : 1);
+		_exit(ioctl(fd, IOMMU_IOAS_ALLOC, &a) == 0 && a.out_ioas_id < 256 ?
+			      (int)a.out_ioas_id : 255);
 	}
 	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
-	      WEXITSTATUS(st) == 0);
+	      WEXITSTATUS(st) != 255);
+	CHECK(destroy(fd, (uint32_t)WEXITSTATUS(st)) == 0);
 	CHECK(ioas_alloc(fd) != 0);
 }
 
