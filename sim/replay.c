@@ -19,6 +19,7 @@
 
 #include "replay.h"
 #include "trace.h"
+#include "vfio_cdev.h"
 
 /* iommufd_mem_sim backs everything but the first page */
 #define SIM_FIRST_VALID 4096u
@@ -37,8 +38,7 @@ struct rfile {
 	uint8_t kind; /* enum sim_fdkind */
 	/* iommufd, vfio-container; fault: the context that owns the file */
 	struct iommufd_ctx *ctx;
-	int dev;      /* vfio-device: index into the machine's devices */
-	bool bound;   /* vfio-device: VFIO_DEVICE_BIND_IOMMUFD succeeded */
+	struct sim_vfio_file vf; /* vfio-device */
 	int fault_fd; /* fault: the model's number for it */
 	unsigned int refs;
 };
@@ -96,13 +96,6 @@ static bool placeable(uint64_t addr, size_t len)
  * whether the memory they touch exists in the simulation. Checked for the
  * whole trace before anything runs.
  */
-static bool device_request(uint32_t cmd)
-{
-	return cmd == VFIO_DEVICE_BIND_IOMMUFD ||
-	       cmd == VFIO_DEVICE_ATTACH_IOMMUFD_PT ||
-	       cmd == VFIO_DEVICE_DETACH_IOMMUFD_PT;
-}
-
 static int check_replayable(const char *name, const struct sim_record *rec,
 			    struct sim_replay_result *res)
 {
@@ -161,7 +154,7 @@ static int check_replayable(const char *name, const struct sim_record *rec,
 	case SIM_REC_IOCTL:
 		sim_record_label(rec, label, sizeof(label));
 		if (rec->fd.kind == SIM_FD_VFIO_DEVICE ?
-			    !device_request(rec->cmd) :
+			    !sim_vfio_iommufd_request(rec->cmd) :
 			    rec->fd.kind == SIM_FD_FAULT) {
 			error(res, "%s:%u: unsupported record kind 'ioctl' "
 				   "(%s) on a %s file at line %u",
@@ -435,6 +428,27 @@ static struct rhandle *handle_by_num(struct replay *rp, int num)
 	return NULL;
 }
 
+/* iommufd_ctx_from_fd(): /dev/iommu and /dev/vfio/vfio only */
+static int replay_iommufd_get(void *priv, int fd, struct iommufd_ctx **ctx,
+			      void **ref)
+{
+	struct rhandle *h = handle_by_num(priv, fd);
+
+	if (!h)
+		return -EBADF;
+	if (!h->file || (h->file->kind != SIM_FD_IOMMUFD &&
+			 h->file->kind != SIM_FD_VFIO_CONTAINER))
+		return -EBADFD;
+	*ctx = h->file->ctx;
+	/* a context closed while bound lives on in the model until unbind */
+	*ref = NULL;
+	return 0;
+}
+
+static const struct sim_vfio_ops replay_vfio_ops = {
+	.get = replay_iommufd_get,
+};
+
 static int lowest_free_fd(const struct replay *rp)
 {
 	for (int fd = FIRST_FD;; fd++) {
@@ -479,9 +493,7 @@ static void file_put(struct replay *rp, struct rfile *file)
 		return;
 	switch (file->kind) {
 	case SIM_FD_VFIO_DEVICE:
-		/* vfio_df_unbind_iommufd(): the device file's release */
-		if (file->bound)
-			iommufd_dev_unbind(rp->devs[file->dev]);
+		sim_vfio_release(&file->vf);
 		break;
 	case SIM_FD_FAULT:
 		iommufd_fault_fd_close(file->ctx, file->fault_fd);
@@ -548,7 +560,9 @@ static int run_open(struct replay *rp, struct sim_record *rec)
 
 	if (file) {
 		file->kind = rec->fd.kind;
-		file->dev = rec->dev;
+		if (file->kind == SIM_FD_VFIO_DEVICE)
+			sim_vfio_file_init(&file->vf, rp->devs[rec->dev],
+					   &replay_vfio_ops, rp);
 	}
 	/* a device cdev's open allocates nothing that can fail here */
 	if (file && rec->fd.kind != SIM_FD_VFIO_DEVICE)
@@ -641,89 +655,6 @@ static uint32_t le32(const uint8_t *b)
 	       (uint32_t)b[3] << 24;
 }
 
-static int put_u32(struct replay *rp, uint64_t addr, uint32_t v)
-{
-	uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16),
-			 (uint8_t)(v >> 24) };
-
-	return rp->mem.ops->write(rp->mem.priv, addr, b, sizeof(b)) ? -EFAULT :
-								    0;
-}
-
-/*
- * The VFIO cdev requests, as drivers/vfio/device_cdev.c and
- * vfio/iommufd.c of 6.12 do them on top of iommufd: the checks VFIO makes
- * itself come first, iommufd's own answers come from the model.
- */
-static long device_ioctl(struct replay *rp, struct rfile *df, uint32_t cmd,
-			 uint64_t arg)
-{
-	struct iommufd_dev *dev = rp->devs[df->dev];
-	uint8_t b[16];
-	/* offsetofend of the last field VFIO reads: bind, attach, detach */
-	size_t minsz = cmd == VFIO_DEVICE_BIND_IOMMUFD	    ? 16 :
-		       cmd == VFIO_DEVICE_ATTACH_IOMMUFD_PT ? 12 :
-							      8;
-	uint32_t pt_id;
-	int rc;
-
-	/* vfio_device_fops_unl_ioctl: nothing but BIND before access */
-	if (cmd != VFIO_DEVICE_BIND_IOMMUFD && !df->bound)
-		return -EINVAL;
-	if (rp->mem.ops->read(rp->mem.priv, b, arg, minsz))
-		return -EFAULT;
-	if (le32(b) < minsz || le32(b + 4))
-		return -EINVAL;
-
-	switch (cmd) {
-	case VFIO_DEVICE_BIND_IOMMUFD: {
-		int32_t fd = (int32_t)le32(b + 8);
-		struct rhandle *ih;
-		uint32_t dev_id;
-
-		if (fd < 0)
-			return -EINVAL;
-		/* one file binds once */
-		if (df->bound)
-			return -EINVAL;
-		ih = handle_by_num(rp, fd);
-		if (!ih)
-			return -EBADF;
-		/* iommufd_ctx_from_fd(): /dev/iommu and /dev/vfio/vfio only */
-		if (!ih->file || (ih->file->kind != SIM_FD_IOMMUFD &&
-				  ih->file->kind != SIM_FD_VFIO_CONTAINER))
-			return -EBADFD;
-		/* vfio_df_open(): the cdev path opens a device only once */
-		if (iommufd_dev_id(dev))
-			return -EINVAL;
-		rc = iommufd_dev_bind(ih->file->ctx, dev, &dev_id);
-		if (rc)
-			return rc;
-		if (put_u32(rp, arg + 12, dev_id)) {
-			iommufd_dev_unbind(dev);
-			return -EFAULT;
-		}
-		df->bound = true;
-		return 0;
-	}
-	case VFIO_DEVICE_ATTACH_IOMMUFD_PT:
-		pt_id = le32(b + 8);
-		/* replaces the attachment when there is one, as VFIO does */
-		rc = iommufd_dev_attach(dev, &pt_id);
-		if (rc)
-			return rc;
-		if (put_u32(rp, arg + 8, pt_id)) {
-			iommufd_dev_detach(dev);
-			return -EFAULT;
-		}
-		return 0;
-	default:
-		/* detach_ioas() is void: detaching nothing succeeds */
-		iommufd_dev_detach(dev);
-		return 0;
-	}
-}
-
 /*
  * The file IOMMU_FAULT_QUEUE_ALLOC opened: named by the record's new_fd,
  * or kept hidden so that the end of the replay still closes it.
@@ -776,8 +707,8 @@ static int run_ioctl(struct replay *rp, struct sim_record *rec)
 			return -1;
 
 	if (h->file->kind == SIM_FD_VFIO_DEVICE)
-		rc = device_ioctl(rp, h->file, rec->cmd,
-				  rec->has_arg ? rec->arg : 0);
+		rc = sim_vfio_ioctl(&h->file->vf, &rp->mem, rec->cmd,
+				    rec->has_arg ? rec->arg : 0);
 	else
 		rc = iommufd_ctx_ioctl(h->file->ctx, rec->cmd,
 				       rec->has_arg ? rec->arg : 0);
@@ -1059,52 +990,10 @@ static enum sim_replay_status execute(struct replay *rp, FILE *f,
 static enum sim_replay_status build_platform(struct replay *rp,
 					     const struct sim_machine *m)
 {
-	struct iommufd_iommu *iommus[SIM_MAX_IOMMUS];
-	int err = 0;
+	char why[256];
 
-	rp->platform = iommufd_platform_new();
-	if (!rp->platform)
-		return error(rp->res, "%s: out of memory", rp->name);
-	for (unsigned int i = 0; i < m->niommus; i++) {
-		const struct sim_mach_iommu *mi = &m->iommus[i];
-		struct iommufd_iommu_desc d = {
-			.kind = (enum iommufd_iommu_kind)mi->kind,
-			.vtd_cap = mi->cap,
-			.vtd_ecap = mi->ecap,
-			.vtd_legacy_mode = mi->legacy,
-			.amd_efr = mi->efr,
-		};
-
-		iommus[i] = iommufd_platform_add_iommu(rp->platform, &d, &err);
-		if (!iommus[i])
-			return error(rp->res, "%s:1: machine.iommus[%u]: the "
-					      "platform refuses it (%s)",
-				     rp->name, i, strerror(-err));
-	}
-	for (unsigned int i = 0; i < m->ndevs; i++) {
-		const struct sim_mach_dev *md = &m->devs[i];
-		struct iommufd_resv_region resv[SIM_MAX_RESV];
-		struct iommufd_dev_desc d = {
-			.group = md->group,
-			.mock_flags = md->mock_flags,
-			.max_pasids = md->max_pasids,
-			.resv = resv,
-			.nresv = md->nresv,
-			.msi_unisolated = md->msi_unisolated,
-		};
-
-		for (unsigned int k = 0; k < md->nresv; k++)
-			resv[k] = (struct iommufd_resv_region){
-				md->resv[k].start, md->resv[k].last,
-				(enum iommufd_resv_type)md->resv[k].type
-			};
-		rp->devs[i] = iommufd_platform_add_dev(
-			rp->platform, iommus[md->iommu], &d, &err);
-		if (!rp->devs[i])
-			return error(rp->res, "%s:1: machine.devices[%u] ('%s'): "
-					      "the platform refuses it (%s)",
-				     rp->name, i, md->name, strerror(-err));
-	}
+	if (sim_machine_platform(m, &rp->platform, rp->devs, why, sizeof(why)))
+		return error(rp->res, "%s:1: %s", rp->name, why);
 	rp->env.platform = rp->platform;
 	rp->env.config = m->config;
 	return SIM_REPLAY_AGREE;
