@@ -591,6 +591,11 @@ int iommufd_get_hw_info(struct iommufd_ucmd *ucmd)
 	uint8_t data[256];
 	uint32_t data_len = 0, type = IOMMU_HW_INFO_TYPE_NONE, copy;
 	uint32_t flags_ok = 0, want = IOMMU_HW_INFO_TYPE_DEFAULT;
+	/*
+	 * 6.6 and 6.8 had no PASID width: bytes 28..31 were one __u32
+	 * __reserved, checked whole and never written
+	 */
+	bool no_pasid_width = iommufd_kernel(ucmd->ictx) < IOMMUFD_KERNEL_6_12;
 	uint64_t zero_at;
 	int rc;
 
@@ -598,7 +603,8 @@ int iommufd_get_hw_info(struct iommufd_ucmd *ucmd)
 	if (ucmd->ictx->env->config & IOMMUFD_CONFIG_SELFTEST_NEXT)
 		flags_ok = IOMMU_HW_INFO_FLAG_INPUT_TYPE;
 	if ((cmd->flags & ~flags_ok) || cmd->__reserved[0] ||
-	    cmd->__reserved[1] || cmd->__reserved[2])
+	    cmd->__reserved[1] || cmd->__reserved[2] ||
+	    (no_pasid_width && cmd->out_max_pasid_log2))
 		return -EOPNOTSUPP;
 	if (cmd->flags & IOMMU_HW_INFO_FLAG_INPUT_TYPE)
 		want = cmd->in_data_type;
@@ -647,6 +653,8 @@ int iommufd_get_hw_info(struct iommufd_ucmd *ucmd)
 	if (iommufd_dev_capable(idev->dev, IOMMU_CAP_DIRTY_TRACKING))
 		cmd->out_capabilities |= IOMMU_HW_CAP_DIRTY_TRACKING;
 	cmd->out_max_pasid_log2 =
-		drv->max_pasid_log2 ? drv->max_pasid_log2(idev->dev) : 0;
+		drv->max_pasid_log2 && !no_pasid_width ?
+			drv->max_pasid_log2(idev->dev) :
+			0;
 	return iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 }

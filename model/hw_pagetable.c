@@ -168,11 +168,15 @@ hwpt_nested_alloc(struct iommufd_ctx *ictx, struct iommufd_hwpt_paging *parent,
 		  const struct iommu_user_data *user_data, int *err)
 {
 	const struct iommu_driver *drv = idev->dev->iommu->driver;
+	/* before 6.11 a nested HWPT took no flag at all */
+	const uint32_t valid_flags = iommufd_kernel(ictx) >= IOMMUFD_KERNEL_6_11 ?
+					     IOMMU_HWPT_FAULT_ID_VALID :
+					     0;
 	struct iommufd_hwpt_nested *hwpt_nested;
 	struct iommufd_hw_pagetable *hwpt;
 	int rc;
 
-	if ((flags & ~IOMMU_HWPT_FAULT_ID_VALID) || !user_data->len) {
+	if ((flags & ~valid_flags) || !user_data->len) {
 		*err = -EOPNOTSUPP;
 		return NULL;
 	}
@@ -220,9 +224,11 @@ int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd)
 	struct iommufd_hw_pagetable *hwpt;
 	struct iommufd_object *pt_obj, *obj;
 	struct iommufd_device *idev;
+	/* 6.6: no flags yet, and pt_id could only be an IOAS */
+	bool v6_6 = iommufd_kernel(ucmd->ictx) < IOMMUFD_KERNEL_6_7;
 	int rc;
 
-	if (cmd->__reserved)
+	if (cmd->__reserved || (v6_6 && cmd->flags))
 		return -EOPNOTSUPP;
 	if ((cmd->data_type == IOMMU_HWPT_DATA_NONE && cmd->data_len) ||
 	    (cmd->data_type != IOMMU_HWPT_DATA_NONE && !cmd->data_len))
@@ -231,6 +237,9 @@ int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd)
 	if (!obj)
 		return -ENOENT;
 	idev = container_of(obj, struct iommufd_device, obj);
+	/* 6.6 looked up an IOAS: another object was ENOENT like none */
+	if (v6_6 && !iommufd_get_ioas(ucmd->ictx, cmd->pt_id))
+		return -ENOENT;
 	/* an unknown pt_id is EINVAL here, not ENOENT */
 	pt_obj = iommufd_get_object(ucmd->ictx, cmd->pt_id, IOMMUFD_OBJ_ANY);
 	if (!pt_obj)

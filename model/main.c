@@ -12,6 +12,9 @@
  *   4. size < offsetofend(last mandatory field) is EINVAL;
  *   5. copy_struct_from_user(): bytes past the known struct must be zero
  *      (E2BIG), a short struct is zero-extended;
+ * where the table, the known struct and its mandatory part are those of
+ * the modelled release (env->kernel): an older kernel's table is shorter
+ * and some of its structs end earlier;
  *   6. the handler runs on the kernel copy and responds itself.
  */
 #include <stdlib.h>
@@ -52,6 +55,8 @@ struct iommufd_ioctl_op {
 	int (*execute)(struct iommufd_ucmd *ucmd);
 	/* IOMMUFD_CONFIG_* bits the slot needs; a hole without them */
 	unsigned int config;
+	/* the first release with the command; before it a hole */
+	unsigned int since;
 };
 
 #define offsetofend(type, member) \
@@ -63,6 +68,14 @@ struct iommufd_ioctl_op {
 		.min_size = offsetofend(_struct, _last),              \
 		.ioctl_num = _ioctl,                                  \
 		.execute = _fn,                                       \
+	}
+#define IOCTL_OP_SINCE(_ioctl, _fn, _struct, _last, _since)          \
+	[IOMMUFD_IOC_NR(_ioctl) - IOMMUFD_CMD_BASE] = {               \
+		.size = sizeof(_struct),                              \
+		.min_size = offsetofend(_struct, _last),              \
+		.ioctl_num = _ioctl,                                  \
+		.execute = _fn,                                       \
+		.since = _since,                                      \
 	}
 #define IOCTL_OP_CONFIG(_ioctl, _fn, _struct, _last, _config)        \
 	[IOMMUFD_IOC_NR(_ioctl) - IOMMUFD_CMD_BASE] = {               \
@@ -130,16 +143,22 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 		 __reserved),
 	IOCTL_OP(IOMMU_HWPT_ALLOC, iommufd_hwpt_alloc, struct iommu_hwpt_alloc,
 		 __reserved),
-	IOCTL_OP(IOMMU_HWPT_GET_DIRTY_BITMAP, iommufd_hwpt_get_dirty_bitmap,
-		 struct iommu_hwpt_get_dirty_bitmap, data),
-	IOCTL_OP(IOMMU_HWPT_INVALIDATE, iommufd_hwpt_invalidate,
-		 struct iommu_hwpt_invalidate, __reserved),
-	IOCTL_OP(IOMMU_HWPT_SET_DIRTY_TRACKING, iommufd_hwpt_set_dirty_tracking,
-		 struct iommu_hwpt_set_dirty_tracking, __reserved),
+	IOCTL_OP_SINCE(IOMMU_HWPT_GET_DIRTY_BITMAP,
+		       iommufd_hwpt_get_dirty_bitmap,
+		       struct iommu_hwpt_get_dirty_bitmap, data,
+		       IOMMUFD_KERNEL_6_7),
+	IOCTL_OP_SINCE(IOMMU_HWPT_INVALIDATE, iommufd_hwpt_invalidate,
+		       struct iommu_hwpt_invalidate, __reserved,
+		       IOMMUFD_KERNEL_6_8),
+	IOCTL_OP_SINCE(IOMMU_HWPT_SET_DIRTY_TRACKING,
+		       iommufd_hwpt_set_dirty_tracking,
+		       struct iommu_hwpt_set_dirty_tracking, __reserved,
+		       IOMMUFD_KERNEL_6_7),
 	IOCTL_OP(IOMMU_VFIO_IOAS, iommufd_vfio_ioas, struct iommu_vfio_ioas,
 		 __reserved),
-	IOCTL_OP(IOMMU_FAULT_QUEUE_ALLOC, iommufd_fault_alloc,
-		 struct iommu_fault_alloc, out_fault_fd),
+	IOCTL_OP_SINCE(IOMMU_FAULT_QUEUE_ALLOC, iommufd_fault_alloc,
+		       struct iommu_fault_alloc, out_fault_fd,
+		       IOMMUFD_KERNEL_6_11),
 	/* EXPERIMENTAL, a proposal not in any released kernel */
 	IOCTL_OP_CONFIG(IOMMU_IOAS_NOIOMMU_GET_PA, iommufd_ioas_noiommu_get_pa,
 			struct iommu_ioas_noiommu_get_pa, out_phys,
@@ -149,26 +168,79 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 };
 
 #define NUM_OPS (sizeof(iommufd_ioctl_ops) / sizeof(iommufd_ioctl_ops[0]))
-/* Without the test command the table ends after the last real ioctl */
-#define NUM_OPS_NO_TEST (IOMMUFD_CMD_FAULT_QUEUE_ALLOC - IOMMUFD_CMD_BASE + 1)
+
+/*
+ * Without the test command the table ends after the release's last real
+ * ioctl: GET_HW_INFO in 6.6, HWPT_INVALIDATE in 6.8, FAULT_QUEUE_ALLOC in
+ * 6.12
+ */
+static unsigned int num_ops_no_test(unsigned int kernel)
+{
+	unsigned int last = IOMMUFD_CMD_FAULT_QUEUE_ALLOC;
+
+	if (kernel < IOMMUFD_KERNEL_6_7)
+		last = IOMMUFD_CMD_GET_HW_INFO;
+	else if (kernel < IOMMUFD_KERNEL_6_11)
+		last = IOMMUFD_CMD_HWPT_INVALIDATE;
+	return last - IOMMUFD_CMD_BASE + 1;
+}
 
 /*
  * How far the table reaches: CONFIG_IOMMUFD_TEST's command is last, and
  * without it the experimental noiommu command, when configured, is.
- * Without either, NR 0x8f is past the end and goes to the compat layer.
+ * Without either, an NR past the release's last ioctl (0x8f in 6.12) is
+ * past the end and goes to the compat layer.
  */
-static unsigned int num_ops(unsigned int config)
+static unsigned int num_ops(unsigned int config, unsigned int kernel)
 {
 	if (config & IOMMUFD_CONFIG_TEST)
 		return NUM_OPS;
 	if (config & IOMMUFD_CONFIG_NOIOMMU)
 		return IOMMUFD_CMD_IOAS_NOIOMMU_GET_PA - IOMMUFD_CMD_BASE + 1;
-	return NUM_OPS_NO_TEST;
+	return num_ops_no_test(kernel);
+}
+
+/*
+ * The structs that grew after 6.6, as the older releases declare them:
+ * IOMMU_HWPT_ALLOC gained data_type/data_len/data_uptr in 6.7 and
+ * fault_id/__reserved2 in 6.11; IOMMU_GET_HW_INFO gained out_capabilities
+ * in 6.7; IOMMU_TEST_CMD's union grew with the dirty op in 6.7. The
+ * mandatory part (min_size) stayed the same except for the test command,
+ * whose `last` moved with the union.
+ */
+static void op_sizes(const struct iommufd_ioctl_op *op, unsigned int kernel,
+		     unsigned int *size, unsigned int *min_size)
+{
+	*size = op->size;
+	*min_size = op->min_size;
+	switch (op->ioctl_num) {
+	case IOMMU_HWPT_ALLOC:
+		if (kernel < IOMMUFD_KERNEL_6_7)
+			*size = offsetofend(struct iommu_hwpt_alloc, __reserved);
+		else if (kernel < IOMMUFD_KERNEL_6_11)
+			*size = offsetofend(struct iommu_hwpt_alloc, data_uptr);
+		break;
+	case IOMMU_GET_HW_INFO:
+		if (kernel < IOMMUFD_KERNEL_6_7)
+			*size = offsetof(struct iommu_hw_info,
+					 out_capabilities);
+		break;
+	case IOMMU_TEST_CMD:
+		if (kernel < IOMMUFD_KERNEL_6_7) {
+			/* the union was access_pages' 32 bytes, from 16 */
+			*min_size = 16 + 32 + 4;
+			*size = 16 + 32 + 8;
+		}
+		break;
+	}
 }
 
 int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd, size_t len)
 {
 	size_t n = ucmd->user_size < len ? ucmd->user_size : len;
+
+	if (ucmd->ksize && n > ucmd->ksize)
+		n = ucmd->ksize;
 
 	/* fail-nth: copy_to_user() under fail_usercopy */
 	if (iommufd_should_fail_usercopy(ucmd->ictx->env))
@@ -264,10 +336,11 @@ static long dispatch(struct iommufd_ctx *ictx, unsigned int cmd, uint64_t arg)
 	struct iommufd_ucmd ucmd = { .ictx = ictx, .ubuffer = arg };
 	union ucmd_buffer buf;
 	unsigned int nr = IOMMUFD_IOC_NR(cmd);
+	unsigned int kernel = iommufd_kernel(ictx), size, min_size;
 	int ret;
 
 	if (nr < IOMMUFD_CMD_BASE ||
-	    nr - IOMMUFD_CMD_BASE >= num_ops(ictx->env->config))
+	    nr - IOMMUFD_CMD_BASE >= num_ops(ictx->env->config, kernel))
 		return iommufd_vfio_ioctl(ictx, cmd, arg);
 
 	if (iommufd_copy_from_user(ictx, &ucmd.user_size, arg,
@@ -276,14 +349,17 @@ static long dispatch(struct iommufd_ctx *ictx, unsigned int cmd, uint64_t arg)
 
 	op = &iommufd_ioctl_ops[nr - IOMMUFD_CMD_BASE];
 	if (!op->execute || op->ioctl_num != cmd ||
-	    (op->config & ~ictx->env->config))
+	    (op->config & ~ictx->env->config) || kernel < op->since)
 		return -ENOTTY;
-	if (ucmd.user_size < op->min_size)
+	op_sizes(op, kernel, &size, &min_size);
+	if (ucmd.user_size < min_size)
 		return -EINVAL;
 
 	ucmd.cmd = &buf;
-	ret = copy_struct_from_user(ictx, ucmd.cmd, op->size, arg,
-				    ucmd.user_size);
+	ucmd.ksize = size;
+	memset(&buf, 0, op->size);
+	/* the older struct's tail stays zero, as if the field were absent */
+	ret = copy_struct_from_user(ictx, ucmd.cmd, size, arg, ucmd.user_size);
 	if (ret)
 		return ret;
 	return op->execute(&ucmd);
@@ -330,6 +406,14 @@ struct iommufd_ctx *iommufd_ctx_open(const struct iommufd_env *env,
 	struct iommufd_ctx *ictx;
 
 	if (!env || !env->mem.ops || !env->acct)
+		return NULL;
+	if (env->kernel && env->kernel != IOMMUFD_KERNEL_6_12 &&
+	    env->kernel != IOMMUFD_KERNEL_6_8 &&
+	    env->kernel != IOMMUFD_KERNEL_6_6)
+		return NULL;
+	/* the later selftest ABIs build on 6.12 */
+	if ((env->config & IOMMUFD_CONFIG_SELFTEST_NEXT) && env->kernel &&
+	    env->kernel != IOMMUFD_KERNEL_6_12)
 		return NULL;
 	/* fail-nth: iommufd_fops_open()'s kzalloc of the context */
 	if (iommufd_should_fail_slab(env))
@@ -415,6 +499,77 @@ int iommufd_ctx_check(const struct iommufd_ctx *ictx, char *why, size_t len)
 
 	iommufd_fail_nth_resume(ictx->env, nth);
 	return rc;
+}
+
+static const struct {
+	const char *name;
+	unsigned int kernel;
+} kernels[] = {
+	{ "6.6", IOMMUFD_KERNEL_6_6 },
+	{ "6.8", IOMMUFD_KERNEL_6_8 },
+	{ "6.12", IOMMUFD_KERNEL_6_12 },
+};
+#define NKERNELS (sizeof(kernels) / sizeof(kernels[0]))
+
+int iommufd_kernel_parse(const char *s, unsigned int *kernel)
+{
+	for (size_t i = 0; s && i < NKERNELS; i++) {
+		if (!strcmp(s, kernels[i].name)) {
+			*kernel = kernels[i].kernel;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *iommufd_kernel_name(unsigned int kernel)
+{
+	if (!kernel)
+		kernel = IOMMUFD_KERNEL_6_12;
+	for (size_t i = 0; i < NKERNELS; i++)
+		if (kernels[i].kernel == kernel)
+			return kernels[i].name;
+	return NULL;
+}
+
+/* A decimal number of at most 3 digits at *s; advances past it */
+static int release_number(const char **s)
+{
+	int v = 0, n = 0;
+
+	while (**s >= '0' && **s <= '9' && n < 3) {
+		v = v * 10 + (**s - '0');
+		(*s)++;
+		n++;
+	}
+	return n && !(**s >= '0' && **s <= '9') ? v : -1;
+}
+
+int iommufd_kernel_for_release(const char *release, unsigned int *kernel,
+			       bool *exact)
+{
+	const char *s = release;
+	unsigned int v, best = IOMMUFD_KERNEL_6_6;
+	int major, minor;
+
+	if (!s)
+		return -EINVAL;
+	major = release_number(&s);
+	if (major < 0 || *s++ != '.')
+		return -EINVAL;
+	minor = release_number(&s);
+	if (minor > 255)
+		minor = 255;
+	/* "6.12", "6.12.3", "6.12-rc1", "6.12.0-1-amd64", "6.12+" */
+	if (minor < 0 || (*s && !strchr(".-+_~", *s)))
+		return -EINVAL;
+	v = major > 255 ? 0xffffu : (unsigned int)major << 8 | (unsigned int)minor;
+	for (size_t i = 0; i < NKERNELS; i++)
+		if (kernels[i].kernel <= v && kernels[i].kernel > best)
+			best = kernels[i].kernel;
+	*kernel = best;
+	*exact = best == v;
+	return 0;
 }
 
 bool iommufd_model_debug_invariants(void)

@@ -183,15 +183,31 @@ static inline struct iommufd_ioas *iommufd_get_ioas(struct iommufd_ctx *ictx,
 	return obj ? container_of(obj, struct iommufd_ioas, obj) : NULL;
 }
 
+/*
+ * The modelled release (model.h IOMMUFD_KERNEL_*), 0 read as 6.12; the
+ * releases in between name where a feature appeared, for the checks
+ */
+#define IOMMUFD_KERNEL_6_7 0x0607u
+#define IOMMUFD_KERNEL_6_11 0x060bu
+static inline unsigned int iommufd_kernel(const struct iommufd_ctx *ictx)
+{
+	return ictx->env->kernel ? ictx->env->kernel : IOMMUFD_KERNEL_6_12;
+}
+
 /* The command being executed, as main.c's dispatcher hands it over */
 struct iommufd_ucmd {
 	struct iommufd_ctx *ictx;
 	uint64_t ubuffer;
 	uint32_t user_size;
 	void *cmd;
+	/*
+	 * sizeof() the struct in the modelled kernel: an older release's
+	 * struct ends before 6.12's, and it neither reads nor writes the tail
+	 */
+	uint32_t ksize;
 };
 
-/* Copy the kernel struct back: min(user_size, len) bytes */
+/* Copy the kernel struct back: min(user_size, len, ksize) bytes */
 int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd, size_t len);
 
 static inline int iommufd_copy_from_user(struct iommufd_ctx *ictx, void *dst,

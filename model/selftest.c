@@ -724,10 +724,26 @@ static int test_trigger_iopf(struct iommufd_ucmd *ucmd,
 	return 0;
 }
 
+/*
+ * The last op of each release's selftest: 6.7 added the flagged mock
+ * device and DIRTY, 6.8 MD_CHECK_IOTLB (nested invalidation), 6.11
+ * TRIGGER_IOPF. A later op is an unknown one, EOPNOTSUPP.
+ */
+static uint32_t test_last_op(unsigned int kernel)
+{
+	if (kernel < IOMMUFD_KERNEL_6_7)
+		return IOMMU_TEST_OP_ACCESS_REPLACE_IOAS;
+	if (kernel < IOMMUFD_KERNEL_6_11)
+		return IOMMU_TEST_OP_MD_CHECK_IOTLB;
+	return IOMMU_TEST_OP_TRIGGER_IOPF;
+}
+
 int iommufd_test(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_test_cmd *cmd = ucmd->cmd;
 
+	if (cmd->op > test_last_op(iommufd_kernel(ucmd->ictx)))
+		return -EOPNOTSUPP;
 	switch (cmd->op) {
 	case IOMMU_TEST_OP_ADD_RESERVED:
 		return test_add_reserved(ucmd, cmd);

@@ -88,6 +88,38 @@ if(MODEL_PRELOAD)
 	set_tests_properties(preload_smoke preload_smoke_notest
 		preload_smoke_memlock sim_cli_run_errors
 		PROPERTIES LABELS unit)
+	# VFIO device cdevs of a --machine; none without one
+	add_executable(preload_vfio_cdev preload/vfio_cdev.c)
+	target_include_directories(preload_vfio_cdev PRIVATE
+		${CMAKE_SOURCE_DIR}/include)
+	add_test(NAME preload_vfio_cdev_mock COMMAND iommufd-sim run
+		--machine=${CMAKE_CURRENT_SOURCE_DIR}/preload/machine-mock.json
+		-- $<TARGET_FILE:preload_vfio_cdev>)
+	add_test(NAME preload_vfio_cdev_vtd COMMAND iommufd-sim run
+		--machine=${CMAKE_CURRENT_SOURCE_DIR}/preload/machine-vtd.json
+		-- $<TARGET_FILE:preload_vfio_cdev> --vtd)
+	add_test(NAME preload_vfio_cdev_none COMMAND iommufd-sim run --
+		$<TARGET_FILE:preload_vfio_cdev> --none)
+	# a bad machine: the file and member named, the program not run
+	add_test(NAME sim_cli_run_machine_errors COMMAND sh -c "
+		set -u; sim=\"$1\"; lib=\"$2\"; bad=\"$3\"; t=\$(mktemp -d) || exit 9
+		cd \$t
+		\"\$sim\" run --machine=\"\$bad\" -- sh -c 'echo > ran1' 2> err1; r1=\$?
+		\"\$sim\" run --machine=nope.json -- sh -c 'echo > ran2' 2> err2; r2=\$?
+		IOMMUFD_SIM_MACHINE=\"\$bad\" LD_PRELOAD=\"\$lib\" \\
+			sh -c 'echo > ran3' 2> err3; r3=\$?
+		echo \"\$r1 \$r2 \$r3\"; cat err1 err2 err3
+		grep -q 'machine-bad.json: machine.devices.0..iommu: 3 is not' err1 &&
+		grep -q 'nope.json' err2 &&
+		grep -q 'IOMMUFD_SIM_MACHINE: .*machine-bad.json: machine.devices.0..iommu' err3 &&
+		test ! -e ran1 && test ! -e ran2 && test ! -e ran3 &&
+		test \"\$r1 \$r2 \$r3\" = '2 2 2'
+		rc=\$?; cd /; rm -rf \$t; exit \$rc" sh $<TARGET_FILE:iommufd-sim>
+		$<TARGET_FILE:iommufd-preload>
+		${CMAKE_CURRENT_SOURCE_DIR}/preload/machine-bad.json)
+	set_tests_properties(preload_vfio_cdev_mock preload_vfio_cdev_vtd
+		preload_vfio_cdev_none sim_cli_run_machine_errors
+		PROPERTIES LABELS unit)
 	# The kernel's selftests: minutes, and the kernel source; not a unit test
 	add_test(NAME kernel_selftests COMMAND bash
 		${CMAKE_SOURCE_DIR}/scripts/selftests.sh ${CMAKE_BINARY_DIR})
@@ -168,3 +200,4 @@ if(MODEL_PRELOAD)
 		record_bad_pointers record_cli PROPERTIES LABELS unit)
 endif()
 model_test(fail_nth LABELS unit)
+model_test(kernel_version LABELS unit)

@@ -84,6 +84,36 @@ struct iommufd_fd_ops {
 #define IOMMUFD_CONFIG_SELFTEST_NEXT (1u << 3)
 
 /*
+ * The kernel release whose uAPI the model answers with (env->kernel):
+ * major << 8 | minor. Older releases lack ioctls, flags, data types and
+ * struct tails that 6.12 has, and answer them with that release's errno
+ * (SPEC.md 2.3 lists each). 0, a zero-initialised env, is 6.12. Only
+ * these three are modelled: iommufd_ctx_open() refuses any other value,
+ * and IOMMUFD_CONFIG_SELFTEST_NEXT with anything but 6.12.
+ */
+#define IOMMUFD_KERNEL_6_6 0x0606u
+#define IOMMUFD_KERNEL_6_8 0x0608u
+#define IOMMUFD_KERNEL_6_12 0x060cu
+
+/*
+ * "6.6", "6.8" or "6.12" (exactly) into *@kernel: 0, or -EINVAL for
+ * anything else.
+ */
+int iommufd_kernel_parse(const char *s, unsigned int *kernel);
+/* "6.6", "6.8", "6.12" (0 is "6.12"); NULL for a value not modelled */
+const char *iommufd_kernel_name(unsigned int kernel);
+/*
+ * The modelled level for a kernel release string such as "6.7.12" or
+ * "6.12.0-rc3": the newest level at or below its major.minor (6.7 is
+ * 6.6, 6.9 to 6.11 are 6.8, 6.12 and later are 6.12). *@exact says
+ * whether the release is itself a modelled level. A release older than
+ * 6.6 gets 6.6 (the oldest level; *@exact false); an unparsable string
+ * is -EINVAL.
+ */
+int iommufd_kernel_for_release(const char *release, unsigned int *kernel,
+			       bool *exact);
+
+/*
  * Fault injection: the calling task's /proc/<pid>/task/<tid>/fail-nth, as
  * a kernel with CONFIG_FAULT_INJECTION (failslab, fail_usercopy) and, with
  * IOMMUFD_CONFIG_TEST, fail_iommufd has it. The host owns one per
@@ -130,6 +160,7 @@ struct iommufd_env {
 	 */
 	struct iommufd_platform *platform;
 	unsigned int config; /* IOMMUFD_CONFIG_* */
+	unsigned int kernel; /* IOMMUFD_KERNEL_*; 0 is 6.12 */
 	const struct iommufd_fd_ops *fd_ops; /* NULL: model-numbered files */
 	void *fd_priv;
 	/*
@@ -160,7 +191,10 @@ size_t iommufd_ctx_fds(struct iommufd_ctx *ctx, int *fds, size_t max);
 /* How the file was opened */
 #define IOMMUFD_OPEN_VFIO_CONTAINER (1u << 0) /* /dev/vfio/vfio: mm accounting */
 
-/* NULL on allocation failure */
+/*
+ * NULL on allocation failure, or for an env->kernel the model does not
+ * have (see IOMMUFD_KERNEL_6_6)
+ */
 struct iommufd_ctx *iommufd_ctx_open(const struct iommufd_env *env,
 				     unsigned int flags);
 /* release(): destroys every object, leaves first. Accepts NULL. */
