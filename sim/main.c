@@ -8,6 +8,8 @@
  *            (sim/run.c, sim/preload/)
  *   record   run a program and write its iommufd calls as a trace
  *            (sim/record_cmd.c, sim/record/)
+ *   convert-qemu  turn QEMU's iommufd trace events into a trace
+ *            (sim/qemu.c)
  *
  * Exit status: 0 success / agreement, 1 divergence, 2 usage error or a
  * trace that cannot be replayed.
@@ -18,6 +20,7 @@
 
 #include <iommufd/model.h>
 
+#include "qemu.h"
 #include "replay.h"
 
 int sim_cmd_run(int argc, char **argv); /* sim/run.c */
@@ -33,6 +36,7 @@ static void usage(FILE *out)
 		"-- PROGRAM [ARGS...]\n"
 		"       iommufd-sim record -o TRACE [--model] -- PROGRAM "
 		"[ARGS...]\n"
+		"       iommufd-sim convert-qemu QEMU_LOG [-o TRACE]\n"
 		"\n"
 		"An executable model of the Linux 6.12 iommufd uAPI. The model\n"
 		"itself is the library libiommufd-model (see README.md).\n"
@@ -47,6 +51,9 @@ static void usage(FILE *out)
 		"  record PROGRAM write PROGRAM's iommufd and VFIO calls to a\n"
 		"                 trace (--model: the model's answers);\n"
 		"                 'record --help' for options\n"
+		"  convert-qemu QEMU_LOG  turn the iommufd trace events of a\n"
+		"                 QEMU log (-trace 'iommufd*') into a trace;\n"
+		"                 'convert-qemu --help' for options\n"
 		"\n"
 		"Options:\n"
 		"  -h, --help     show this help and exit\n"
@@ -185,6 +192,8 @@ int main(int argc, char **argv)
 		return sim_cmd_run(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "record"))
 		return sim_cmd_record(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "convert-qemu"))
+		return sim_cmd_convert_qemu(argc - 1, argv + 1);
 	if (argc > 1)
 		fprintf(stderr, "iommufd-sim: unknown argument '%s'\n", argv[1]);
 	usage(stderr);
