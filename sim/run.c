@@ -14,6 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "trace.h"
+#include "vfio_cdev.h"
+
 #ifndef IOMMUFD_SIM_LIBDIR
 #define IOMMUFD_SIM_LIBDIR "lib"
 #endif
@@ -25,8 +28,8 @@ static void run_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: iommufd-sim run [--notest|--next] [--caps=LIST] "
-		"[--memlock=N] "
-		"[--] PROGRAM [ARGS...]\n"
+		"[--memlock=N]\n"
+		"                      [--machine=FILE] [--] PROGRAM [ARGS...]\n"
 		"\n"
 		"Runs PROGRAM with " PRELOAD_NAME " preloaded: its\n"
 		"/dev/iommu (and /dev/vfio/vfio) is the model, everything else\n"
@@ -43,14 +46,21 @@ static void run_usage(FILE *out)
 		"                 'none' or 'all'\n"
 		"  --memlock=N    RLIMIT_MEMLOCK in bytes (K/M/G suffixes, or\n"
 		"                 'unlimited') instead of the program's own\n"
+		"  --machine=FILE the IOMMUs and devices of the machine, a JSON\n"
+		"                 object as a trace header's \"machine\"\n"
+		"                 (docs/trace-format.md): the N-th device is\n"
+		"                 /dev/vfio/devices/vfioN, a VFIO cdev to bind,\n"
+		"                 attach and detach. Without it there are none\n"
 		"  -h, --help     show this help\n"
 		"\n"
 		"Environment: IOMMUFD_SIM_PRELOAD names the library to use;\n"
-		"IOMMUFD_SIM_CONFIG, IOMMUFD_SIM_CAPS and IOMMUFD_SIM_MEMLOCK are\n"
-		"what the options set (see sim/preload/preload.c).\n"
+		"IOMMUFD_SIM_CONFIG, IOMMUFD_SIM_CAPS, IOMMUFD_SIM_MEMLOCK and\n"
+		"IOMMUFD_SIM_MACHINE are what the options set (see\n"
+		"sim/preload/preload.c).\n"
 		"\n"
-		"Exit status: PROGRAM's, or 2 for a usage error or a missing\n"
-		"library, 126 when PROGRAM cannot be run, 127 when it is not found.\n");
+		"Exit status: PROGRAM's, or 2 for a usage error, a bad machine or\n"
+		"a missing library, 126 when PROGRAM cannot be run, 127 when it\n"
+		"is not found.\n");
 }
 
 static bool readable(const char *path)
@@ -148,6 +158,36 @@ static bool valid_size(const char *s)
 	return !*end;
 }
 
+/*
+ * The machine is checked here, platform included, so that a bad one is
+ * a message before the program starts; the library gets an absolute
+ * path, which stays right if the program changes directory and execs
+ */
+static char *check_machine(const char *path)
+{
+	struct iommufd_dev *devs[SIM_MAX_DEVICES];
+	struct iommufd_platform *p;
+	struct sim_machine m;
+	struct sim_err err;
+	char why[256], *abs;
+
+	if (sim_machine_read(path, &m, &err)) {
+		fprintf(stderr, "iommufd-sim run: --machine: %s\n", err.msg);
+		return NULL;
+	}
+	if (sim_machine_platform(&m, &p, devs, why, sizeof(why))) {
+		fprintf(stderr, "iommufd-sim run: --machine: %s: %s\n", path,
+			why);
+		return NULL;
+	}
+	iommufd_platform_free(p);
+	abs = realpath(path, NULL);
+	if (!abs)
+		fprintf(stderr, "iommufd-sim run: --machine: %s: %s\n", path,
+			strerror(errno));
+	return abs;
+}
+
 /* LD_PRELOAD with ours first, so that it wraps libc before any other */
 static int set_preload(const char *lib)
 {
@@ -168,7 +208,7 @@ int sim_cmd_run(int argc, char **argv)
 {
 	const char *caps = NULL, *memlock = NULL;
 	bool notest = false, next = false;
-	char *lib;
+	char *lib, *machine = NULL;
 	int i;
 
 	for (i = 1; i < argc; i++) {
@@ -202,7 +242,13 @@ int sim_cmd_run(int argc, char **argv)
 						"'%s'\n", memlock);
 				return 2;
 			}
+		} else if (!strncmp(a, "--machine=", 10)) {
+			free(machine);
+			machine = check_machine(a + 10);
+			if (!machine)
+				return 2;
 		} else if (a[0] == '-' && a[1]) {
+			free(machine);
 			fprintf(stderr, "iommufd-sim run: unknown option '%s'\n",
 				a);
 			run_usage(stderr);
@@ -212,24 +258,30 @@ int sim_cmd_run(int argc, char **argv)
 		}
 	}
 	if (i >= argc) {
+		free(machine);
 		fprintf(stderr, "iommufd-sim run: no program given\n");
 		run_usage(stderr);
 		return 2;
 	}
 	lib = find_library();
-	if (!lib)
+	if (!lib) {
+		free(machine);
 		return 2;
+	}
 	if (set_preload(lib) ||
 	    setenv("IOMMUFD_SIM_CONFIG",
 		   notest ? "notest" : next ? "next" : "test", 1) ||
 	    (caps && setenv("IOMMUFD_SIM_CAPS", caps, 1)) ||
-	    (memlock && setenv("IOMMUFD_SIM_MEMLOCK", memlock, 1))) {
+	    (memlock && setenv("IOMMUFD_SIM_MEMLOCK", memlock, 1)) ||
+	    (machine && setenv("IOMMUFD_SIM_MACHINE", machine, 1))) {
 		fprintf(stderr, "iommufd-sim run: setenv: %s\n",
 			strerror(errno));
 		free(lib);
+		free(machine);
 		return 2;
 	}
 	free(lib);
+	free(machine);
 	fflush(stdout);
 	execvp(argv[i], argv + i);
 	fprintf(stderr, "iommufd-sim run: %s: %s\n", argv[i], strerror(errno));

@@ -1793,6 +1793,39 @@ static int parse_machine(struct pctx *p, json_t *o, struct sim_machine *m)
 	return 0;
 }
 
+int sim_machine_read(const char *path, struct sim_machine *m,
+		     struct sim_err *err)
+{
+	struct pctx p = { path, 0, err };
+	json_error_t je;
+	size_t skip = strlen(path) + 3; /* fail()'s "PATH:0: " */
+	json_t *j;
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	memset(err, 0, sizeof(*err));
+	j = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	if (!j) {
+		/* jansson's line and column, or the reason it could not open */
+		if (je.line > 0)
+			snprintf(err->msg, sizeof(err->msg),
+				 "%s:%d: invalid JSON at column %d: %s", path,
+				 je.line, je.column, je.text);
+		else
+			snprintf(err->msg, sizeof(err->msg), "%s: %s", path,
+				 je.text);
+		err->line = je.line > 0 ? (unsigned int)je.line : 0;
+		return -1;
+	}
+	rc = parse_machine(&p, j, m);
+	json_decref(j);
+	/* the member names the place; a line number would not */
+	if (rc && strlen(err->msg) > skip)
+		memmove(err->msg + skip - 2, err->msg + skip,
+			strlen(err->msg + skip) + 1);
+	return rc;
+}
+
 int sim_reader_header(struct sim_reader *r, struct sim_header *hdr,
 		      struct sim_err *err)
 {

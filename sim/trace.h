@@ -80,6 +80,15 @@ struct sim_machine {
 /* The index of the device called @name, or -1 */
 int sim_machine_dev(const struct sim_machine *m, const char *name);
 
+/*
+ * A machine on its own: @path holds one JSON object, what a header's
+ * "machine" member holds (`iommufd-sim run --machine`). 0, or -1 with
+ * @err saying "PATH: machine.devices[1].iommu: ..." (or "PATH:LINE:" for
+ * JSON that does not parse).
+ */
+int sim_machine_read(const char *path, struct sim_machine *m,
+		     struct sim_err *err);
+
 struct sim_header {
 	unsigned int version;
 	char kernel[64];

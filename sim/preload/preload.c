@@ -11,7 +11,12 @@
  * a crash). "/dev/vfio/vfio" opens a context the way a kernel with
  * CONFIG_IOMMUFD_VFIO_CONTAINER does. Files the model creates (the access
  * fds of IOMMU_TEST_OP_CREATE_ACCESS, fault queue fds) get real numbers
- * too. Every other path and descriptor goes to libc untouched.
+ * too. With a machine (IOMMUFD_SIM_MACHINE), /dev/vfio/devices/vfioN is
+ * the N-th device of it, a VFIO device cdev (sim/vfio_cdev.c) that binds
+ * to one of these iommufd files, attaches and detaches as 6.12 does;
+ * closing its last descriptor unbinds. Every other path and descriptor
+ * goes to libc untouched, except the rest of /dev/vfio/devices/, which is
+ * ENOENT: a real device cdev could not bind to the model's iommufd.
  *
  * Environment:
  *   IOMMUFD_SIM_CONFIG  "test" (default): a CONFIG_IOMMUFD_TEST kernel,
@@ -28,6 +33,13 @@
  *   IOMMUFD_SIM_MEMLOCK RLIMIT_MEMLOCK in bytes instead of the real limit
  *                       (K/M/G suffixes, or "unlimited"). Unset: the
  *                       process's soft limit, read at every ioctl
+ *   IOMMUFD_SIM_MACHINE a file holding the JSON object a trace header's
+ *                       "machine" holds (docs/trace-format.md): the
+ *                       IOMMUs and the devices behind them, whose
+ *                       "config" adds to IOMMUFD_SIM_CONFIG's. Read at
+ *                       start; an unreadable or invalid one stops the
+ *                       program (exit status 2) with a message naming the
+ *                       file and member. Unset: no device cdevs
  *   IOMMUFD_SIM_TRACE   reserved (recording traces of the calls)
  *
  * Fault injection, as a kernel with failslab, fail_page_alloc,
@@ -43,7 +55,10 @@
  * Limitations: fopen(), syscall(SYS_openat) and io_uring reach the kernel
  * without passing through here. After fork() the model stays with the
  * parent and the child's ioctls are served there (see "fork" below and
- * SPEC.md 6.7). /dev/vfio/devices/vfioN is not emulated yet.
+ * SPEC.md 6.7). Device files are not served that way: a device file
+ * inherited across fork() answers EIO in the child, and a child's own
+ * device file cannot bind to an iommufd it inherited (EIO). Device files
+ * have no regions, IRQs or device features (GET_INFO says so).
  */
 #undef _FORTIFY_SOURCE
 #define _GNU_SOURCE
@@ -73,6 +88,8 @@
 #include <iommufd/platform.h>
 #include <iommufd/uapi.h>
 #include <iommufd/uapi_test.h>
+
+#include "vfio_cdev.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -185,8 +202,12 @@ struct task_fail {
 	struct task_fail *next;
 };
 
-/* PF_DEBUGFS: a directory of the emulated debugfs (its root) */
-enum pkind { PF_CTX, PF_ACCESS, PF_FAULT, PF_FAILNTH, PF_DEBUGFS };
+/*
+ * PF_DEBUGFS: a directory of the emulated debugfs (its root);
+ * PF_DEVICE: a VFIO device cdev of the machine
+ */
+enum pkind { PF_CTX, PF_ACCESS, PF_FAULT, PF_FAILNTH, PF_DEBUGFS, PF_DEVICE };
+
 
 /* An open file description; dup'ed descriptors share one */
 struct pfile {
@@ -196,6 +217,9 @@ struct pfile {
 	unsigned int refs;
 	struct task_fail *task; /* PF_FAILNTH: whose fail-nth */
 	uint64_t pos;		/* PF_FAILNTH: read()'s file position */
+	/* PF_DEVICE: bound, its ref is the struct pctx it holds */
+	struct sim_vfio_file vf;
+	pid_t owner; /* PF_DEVICE: the process whose platform it is on */
 };
 
 static struct pfile **tab;
@@ -214,6 +238,10 @@ static long remote_ioctl(struct pctx *pc, unsigned int cmd, void *arg);
 static struct iommufd_acct proc_acct; /* one process, one user: one set */
 static struct iommufd_platform *platform;
 static struct pctx *contexts;
+
+/* IOMMUFD_SIM_MACHINE: the devices /dev/vfio/devices/vfioN stand for */
+static struct sim_machine machine;
+static struct iommufd_dev *mdevs[SIM_MAX_DEVICES];
 
 static struct {
 	bool parsed;
@@ -465,12 +493,174 @@ static void pctx_maybe_free(struct pctx *pc)
 	free(pc);
 }
 
+/* ------------------------------------------------------------ device cdevs */
+
+/*
+ * iommufd_ctx_from_fd() for VFIO_DEVICE_BIND_IOMMUFD: only our context
+ * files are iommufd files. The bind holds the context (nchildren) as the
+ * kernel's holds the file, so that closing the iommufd first leaves the
+ * model's context, and the env it points at, alive until the unbind.
+ */
+static int vfio_iommufd_get(void *priv, int fd, struct iommufd_ctx **ctx,
+			    void **ref)
+{
+	struct pfile *f = lookup(fd);
+
+	(void)priv;
+	if (!f)
+		return real.fcntl(fd, F_GETFD) < 0 ? -EBADF : -EBADFD;
+	if (f->kind != PF_CTX)
+		return -EBADFD;
+	/* a forked child's copy: the context itself is in the parent */
+	if (f->pc->remote_sock >= 0)
+		return -EIO;
+	refresh_env(f->pc);
+	f->pc->nchildren++;
+	*ctx = f->pc->ctx;
+	*ref = f->pc;
+	return 0;
+}
+
+static void vfio_iommufd_put(void *priv, void *ref)
+{
+	struct pctx *pc = ref;
+
+	(void)priv;
+	pc->nchildren--;
+	pctx_maybe_free(pc);
+}
+
+static const struct sim_vfio_ops vfio_ops = {
+	.get = vfio_iommufd_get,
+	.put = vfio_iommufd_put,
+};
+
+/*
+ * The device state is this process's copy of the platform: after fork()
+ * the parent's binding is not in it, so an inherited device file only
+ * answers in the process that opened it (EIO elsewhere)
+ */
+static long device_ioctl(struct pfile *f, unsigned int cmd, void *arg)
+{
+	struct iommufd_mem mem = iommufd_mem_self();
+
+	if (f->owner != getpid())
+		return -EIO;
+	if (f->vf.bound)
+		refresh_env(f->vf.ref);
+	return sim_vfio_ioctl(&f->vf, &mem, cmd, (uint64_t)(uintptr_t)arg);
+}
+
+/* The device file's release: unbinds, which may free a closed context */
+static void device_release(struct pfile *f)
+{
+	if (f->owner == getpid()) {
+		if (f->vf.bound)
+			refresh_env(f->vf.ref);
+		sim_vfio_release(&f->vf);
+	}
+	free(f);
+}
+
+/* -1 with errno: vfio_device_fops_cdev_open() */
+static int open_device(int n, int flags)
+{
+	struct pfile *f = NULL;
+	int fd, err = ENOMEM;
+
+	/* the machine has no such device: no such node in /dev */
+	if (n < 0 || (unsigned int)n >= machine.ndevs) {
+		errno = ENOENT;
+		return -1;
+	}
+	pthread_mutex_lock(&lock);
+	fd = real.open("/dev/null", O_RDWR | (flags & (O_CLOEXEC | O_NONBLOCK)));
+	if (fd < 0) {
+		err = errno;
+		goto fail;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f || tab_set(fd, f)) {
+		real.close(fd);
+		goto fail;
+	}
+	f->kind = PF_DEVICE;
+	f->refs = 1;
+	f->owner = getpid();
+	sim_vfio_file_init(&f->vf, mdevs[n], &vfio_ops, NULL);
+	pthread_mutex_unlock(&lock);
+	return fd;
+
+fail:
+	free(f);
+	pthread_mutex_unlock(&lock);
+	errno = err;
+	return -1;
+}
+
+/*
+ * /dev/vfio/devices/vfioN: 1 with *@n the device index (-1 for a name no
+ * device of the machine has), 0 for other paths. The whole directory is
+ * the machine's: a real device cdev could not bind to the model's iommufd.
+ */
+static int device_path(const char *path, int *n)
+{
+	static const char dir[] = "/dev/vfio/devices/";
+	const char *s;
+	char *end;
+	long v;
+
+	if (!path || strncmp(path, dir, sizeof(dir) - 1))
+		return 0;
+	s = path + sizeof(dir) - 1;
+	*n = -1;
+	/* the kernel names them vfio0, vfio1, ...: no sign, no leading 0 */
+	if (strncmp(s, "vfio", 4) || s[4] < '0' || s[4] > '9' ||
+	    (s[4] == '0' && s[5]))
+		return 1;
+	errno = 0;
+	v = strtol(s + 4, &end, 10);
+	if (!*end && !errno && v < SIM_MAX_DEVICES)
+		*n = (int)v;
+	return 1;
+}
+
+/*
+ * IOMMUFD_SIM_MACHINE: read before the program runs, so that a bad file
+ * stops it at once rather than at its first open
+ */
+static void load_machine(void)
+{
+	const char *path = getenv("IOMMUFD_SIM_MACHINE");
+	struct sim_err err;
+	char why[256];
+
+	if (!path || !*path)
+		return;
+	if (sim_machine_read(path, &machine, &err)) {
+		fprintf(stderr, "libiommufd-preload: IOMMUFD_SIM_MACHINE: %s; "
+				"not running the program\n",
+			err.msg);
+		_exit(2);
+	}
+	if (sim_machine_platform(&machine, &platform, mdevs, why,
+				 sizeof(why))) {
+		fprintf(stderr, "libiommufd-preload: IOMMUFD_SIM_MACHINE: "
+				"%s: %s; not running the program\n",
+			path, why);
+		_exit(2);
+	}
+}
+
 /* The last descriptor of @f went away: the file's release() */
 static void pfile_release(struct pfile *f)
 {
 	struct pctx *pc = f->pc;
 
 	switch (f->kind) {
+	case PF_DEVICE:
+		device_release(f);
+		return;
 	case PF_FAILNTH:
 		nfault--;
 		/* fall through */
@@ -505,6 +695,7 @@ static void pfile_release(struct pfile *f)
 		break;
 	case PF_FAILNTH:
 	case PF_DEBUGFS:
+	case PF_DEVICE:
 		break;
 	}
 	free(f);
@@ -547,7 +738,8 @@ static int open_ctx(const char *path, int flags, unsigned int oflags)
 	pc->env.mem = iommufd_mem_self();
 	pc->env.acct = &proc_acct;
 	pc->env.platform = platform;
-	pc->env.config = opt.config;
+	/* the machine's kernel options come on top of the environment's */
+	pc->env.config = opt.config | machine.config;
 	pc->env.fd_ops = &fd_ops;
 	refresh_env(pc);
 	pc->ctx = iommufd_ctx_open(&pc->env, oflags);
@@ -799,11 +991,13 @@ static int open_fault_injection(int dirfd, const char *path, int flags,
 static int do_openat(int dirfd, const char *path, int flags, mode_t mode)
 {
 	unsigned int s;
-	int fd;
+	int fd, n;
 
 	init_real();
 	if (open_fault_injection(dirfd, path, flags, &fd))
 		return fd;
+	if (device_path(path, &n))
+		return open_device(n, flags);
 	s = served_path(dirfd, path);
 	if (s)
 		return open_ctx(path, flags, s - 1);
@@ -1034,6 +1228,16 @@ EXPORT int ioctl(int fd, unsigned long req, ...)
 
 	pthread_mutex_lock(&lock);
 	f = lookup(fd);
+	if (f && f->kind == PF_DEVICE && !vfs_ioctl(req)) {
+		/* the kernel's cmd is an unsigned int, as below */
+		rc = device_ioctl(f, (unsigned int)req, arg);
+		pthread_mutex_unlock(&lock);
+		if (rc < 0) {
+			errno = (int)-rc;
+			return -1;
+		}
+		return (int)rc;
+	}
 	if (!f || f->kind != PF_CTX || vfs_ioctl(req)) {
 		/* access and fault files have no ioctls: /dev/null's ENOTTY */
 		pthread_mutex_unlock(&lock);
@@ -1832,5 +2036,6 @@ static void atfork_child(void)
 __attribute__((constructor)) static void preload_init(void)
 {
 	init_real();
+	load_machine();
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 }
