@@ -25,6 +25,8 @@ model_test(sim_devices LABELS unit)
 target_link_libraries(test_sim_devices PRIVATE iommufd_sim_core)
 target_compile_definitions(test_sim_devices PRIVATE
 	SIM_EXAMPLES_DIR="${CMAKE_SOURCE_DIR}/examples/traces")
+model_test(sim_vfio_cdev LABELS unit)
+target_link_libraries(test_sim_vfio_cdev PRIVATE iommufd_sim_core)
 add_test(NAME sim_cli_replay_vm_example COMMAND iommufd-sim replay
 	${CMAKE_SOURCE_DIR}/examples/traces/vm-dirty-migration.jsonl)
 add_test(NAME sim_cli_replay_compat_example COMMAND iommufd-sim replay
