@@ -32,14 +32,16 @@ static void usage(FILE *out)
 		"usage: iommufd-sim [-h|--help] [-V|--version]\n"
 		"       iommufd-sim replay TRACE [--stop-at-first] "
 		"[--report=json] [--record OUT]\n"
-		"       iommufd-sim run [--notest] [--caps=LIST] [--memlock=N] "
-		"-- PROGRAM [ARGS...]\n"
+		"                             [--kernel=VER]\n"
+		"       iommufd-sim run [--notest] [--kernel=VER] [--caps=LIST] "
+		"[--memlock=N] -- PROGRAM [ARGS...]\n"
 		"       iommufd-sim record -o TRACE [--model] -- PROGRAM "
 		"[ARGS...]\n"
 		"       iommufd-sim convert-qemu QEMU_LOG [-o TRACE]\n"
 		"\n"
-		"An executable model of the Linux 6.12 iommufd uAPI. The model\n"
-		"itself is the library libiommufd-model (see README.md).\n"
+		"An executable model of the Linux 6.12 iommufd uAPI (or, with\n"
+		"--kernel=6.6 or 6.8, of those releases). The model itself is\n"
+		"the library libiommufd-model (see README.md).\n"
 		"\n"
 		"Subcommands:\n"
 		"  replay TRACE   run an iommufd trace (JSON Lines, see\n"
@@ -68,6 +70,7 @@ static void replay_usage(FILE *out)
 	fprintf(out,
 		"usage: iommufd-sim replay TRACE [--stop-at-first] "
 		"[--report=json] [--record OUT]\n"
+		"                           [--kernel=VER]\n"
 		"\n"
 		"Validates the whole trace, then runs it against a fresh model\n"
 		"over simulated memory (user addresses as recorded) and compares\n"
@@ -81,6 +84,11 @@ static void replay_usage(FILE *out)
 		"  --report=text    the default\n"
 		"  --record OUT     write what the model did to OUT, in the trace\n"
 		"                   format (records without results get them)\n"
+		"  --kernel=VER     answer as Linux VER: 6.6, 6.8 or 6.12. The\n"
+		"                   default is the newest of these at or below\n"
+		"                   the header's \"kernel\" (6.7 runs as 6.6,\n"
+		"                   6.9-6.11 as 6.8, 6.13 and later as 6.12),\n"
+		"                   with a note when it is not that release\n"
 		"  -h, --help       show this help\n"
 		"\n"
 		"Exit status: 0 the model agreed everywhere, 1 divergence,\n"
@@ -112,6 +120,13 @@ static int cmd_replay(int argc, char **argv)
 			record = argv[++i];
 		} else if (!strncmp(a, "--record=", 9) && a[9]) {
 			record = a + 9;
+		} else if (!strncmp(a, "--kernel=", 9)) {
+			if (iommufd_kernel_parse(a + 9, &opts.kernel)) {
+				fprintf(stderr, "iommufd-sim replay: bad --kernel "
+						"'%s' (6.6, 6.8 or 6.12)\n",
+					a + 9);
+				return 2;
+			}
 		} else if (a[0] == '-' && a[1]) {
 			fprintf(stderr, "iommufd-sim replay: unknown option '%s'\n",
 				a);

@@ -35,6 +35,11 @@ struct sim_replay_opts {
 	bool stop_at_first; /* stop after the first record that diverges */
 	FILE *record;	    /* if set, the model's own trace is written here */
 	FILE *log;	    /* if set, one text line per divergence and notes */
+	/*
+	 * IOMMUFD_KERNEL_* to answer as; 0: the newest modelled release at or
+	 * below the header's "kernel" (SPEC.md 2.1)
+	 */
+	unsigned int kernel;
 };
 
 /* The first SIM_REPLAY_KEEP divergences are kept; all are counted */

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <iommufd/model.h>
+
 #include "trace.h"
 #include "vfio_cdev.h"
 
@@ -27,7 +29,8 @@ int sim_cmd_run(int argc, char **argv);
 static void run_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: iommufd-sim run [--notest|--next] [--caps=LIST] "
+		"usage: iommufd-sim run [--notest|--next] [--kernel=VER] "
+		"[--caps=LIST] "
 		"[--memlock=N]\n"
 		"                      [--machine=FILE] [--] PROGRAM [ARGS...]\n"
 		"\n"
@@ -41,6 +44,10 @@ static void run_usage(FILE *out)
 		"  --next         with IOMMU_TEST_CMD and the two later-kernel\n"
 		"                 ABIs the 6.12.117 selftests use (the mock's\n"
 		"                 PASID devices, GET_HW_INFO's input type)\n"
+		"  --kernel=VER   answer as Linux VER: 6.6, 6.8 or 6.12 (the\n"
+		"                 default); older releases lack later ioctls,\n"
+		"                 flags and struct fields (SPEC.md 2.1). Sets\n"
+		"                 IOMMUFD_SIM_KERNEL; --next needs 6.12\n"
 		"  --caps=LIST    the capabilities the model sees, instead of the\n"
 		"                 program's own: ipc_lock,sys_resource,sys_rawio,\n"
 		"                 'none' or 'all'\n"
@@ -206,8 +213,9 @@ static int set_preload(const char *lib)
 
 int sim_cmd_run(int argc, char **argv)
 {
-	const char *caps = NULL, *memlock = NULL;
+	const char *caps = NULL, *memlock = NULL, *kernel = NULL;
 	bool notest = false, next = false;
+	unsigned int kver = IOMMUFD_KERNEL_6_12;
 	char *lib, *machine = NULL;
 	int i;
 
@@ -228,6 +236,14 @@ int sim_cmd_run(int argc, char **argv)
 			notest = false;
 		} else if (!strcmp(a, "--test")) {
 			notest = false;
+		} else if (!strncmp(a, "--kernel=", 9)) {
+			kernel = a + 9;
+			if (iommufd_kernel_parse(kernel, &kver)) {
+				fprintf(stderr, "iommufd-sim run: bad --kernel "
+						"'%s' (6.6, 6.8 or 6.12)\n",
+					kernel);
+				return 2;
+			}
 		} else if (!strncmp(a, "--caps=", 7)) {
 			caps = a + 7;
 			if (!valid_caps(caps)) {
@@ -263,6 +279,12 @@ int sim_cmd_run(int argc, char **argv)
 		run_usage(stderr);
 		return 2;
 	}
+	if (next && kver != IOMMUFD_KERNEL_6_12) {
+		fprintf(stderr, "iommufd-sim run: --next builds on 6.12, not "
+				"--kernel=%s\n",
+			kernel);
+		return 2;
+	}
 	lib = find_library();
 	if (!lib) {
 		free(machine);
@@ -271,6 +293,7 @@ int sim_cmd_run(int argc, char **argv)
 	if (set_preload(lib) ||
 	    setenv("IOMMUFD_SIM_CONFIG",
 		   notest ? "notest" : next ? "next" : "test", 1) ||
+	    (kernel && setenv("IOMMUFD_SIM_KERNEL", kernel, 1)) ||
 	    (caps && setenv("IOMMUFD_SIM_CAPS", caps, 1)) ||
 	    (memlock && setenv("IOMMUFD_SIM_MEMLOCK", memlock, 1)) ||
 	    (machine && setenv("IOMMUFD_SIM_MACHINE", machine, 1))) {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * env->kernel: what 6.6 and 6.8 answer where 6.12 has more (SPEC.md 2.3),
+ * env->kernel: what 6.6 and 6.8 answer where 6.12 has more (SPEC.md 2.1),
  * and that 6.12, the zero-initialised env, answers as before.
  */
 #include <sys/mman.h>

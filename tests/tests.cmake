@@ -33,6 +33,13 @@ add_test(NAME sim_cli_replay_compat_example COMMAND iommufd-sim replay
 	${CMAKE_SOURCE_DIR}/examples/traces/vfio-compat.jsonl)
 set_tests_properties(sim_cli_replay_vm_example sim_cli_replay_compat_example
 	PROPERTIES LABELS unit)
+model_test(sim_qemu LABELS unit SOURCES ${CMAKE_SOURCE_DIR}/sim/qemu.c)
+target_link_libraries(test_sim_qemu PRIVATE iommufd_sim_core)
+target_compile_definitions(test_sim_qemu PRIVATE
+	SIM_EXAMPLES_DIR="${CMAKE_SOURCE_DIR}/examples/traces")
+add_test(NAME sim_cli_convert_qemu_help COMMAND iommufd-sim convert-qemu --help)
+set_tests_properties(sim_cli_convert_qemu_help PROPERTIES LABELS unit
+	PASS_REGULAR_EXPRESSION "iommufd-sim convert-qemu QEMU_LOG")
 model_test(pt_walk LABELS unit)
 model_test(pt_vtd LABELS unit)
 model_test(pt_amd LABELS unit)
@@ -203,3 +210,59 @@ if(MODEL_PRELOAD)
 endif()
 model_test(fail_nth LABELS unit)
 model_test(kernel_version LABELS unit)
+# env->kernel from the CLI: replay takes the level from the header's
+# "kernel" (newest modelled release at or below it) unless --kernel says
+add_test(NAME sim_cli_replay_kernel COMMAND sh -c "
+	set -u; sim=\"$1\"; ex=\"$2\"; t=\$(mktemp -d) || exit 9
+	hdr() { sed \"1s/\\\"kernel\\\":\\\"6.12\\\"/\\\"kernel\\\":\\\"\$1\\\"/\" \"\$ex\" > \$t/\$1.jsonl; }
+	hdr 6.7.5; hdr 6.10.2; hdr 6.12.117; hdr 6.6.30
+	\"\$sim\" replay \$t/6.7.5.jsonl > \$t/o1; r1=\$?
+	\"\$sim\" replay \$t/6.10.2.jsonl --record \$t/rec.jsonl > \$t/o2; r2=\$?
+	\"\$sim\" replay \$t/6.12.117.jsonl > \$t/o3; r3=\$?
+	\"\$sim\" replay \$t/6.6.30.jsonl --kernel=6.12 > \$t/o4; r4=\$?
+	\"\$sim\" replay \"\$ex\" --kernel=6.6 > \$t/o5; r5=\$?
+	\"\$sim\" replay \"\$ex\" --kernel=6.7 2> \$t/e6; r6=\$?
+	\"\$sim\" replay \$t/rec.jsonl > \$t/o7; r7=\$?
+	echo \"\$r1 \$r2 \$r3 \$r4 \$r5 \$r6 \$r7\"; cat \$t/o1 \$t/o2 \$t/o3 \$t/o4 \$t/e6
+	grep -q 'recorded on kernel 6.7.5, replayed as 6.6, the newest' \$t/o1 &&
+	grep -q 'IOMMU_HWPT_SET_DIRTY_TRACKING: ret: expected 0, got -1 (ENOTTY)' \$t/o1 &&
+	grep -q 'recorded on kernel 6.10.2, replayed as 6.8, the newest' \$t/o2 &&
+	! grep -q note \$t/o3 &&
+	grep -q 'recorded on kernel 6.6.30, replayed as 6.12 (--kernel)' \$t/o4 &&
+	grep -q 'IOMMU_HWPT_ALLOC: ret: expected 0, got -1 (EOPNOTSUPP)' \$t/o5 &&
+	grep -q \"bad --kernel '6.7'\" \$t/e6 &&
+	head -1 \$t/rec.jsonl | grep -q '\"kernel\":\"6.8\"' && ! grep -q note \$t/o7 &&
+	test \"\$r1 \$r2 \$r3 \$r4 \$r5 \$r6 \$r7\" = '1 0 0 0 1 2 0'; rc=\$?
+	rm -rf \$t; exit \$rc" sh $<TARGET_FILE:iommufd-sim>
+	${CMAKE_SOURCE_DIR}/examples/traces/vm-dirty-migration.jsonl)
+set_tests_properties(sim_cli_replay_kernel PROPERTIES LABELS unit)
+# run --kernel / IOMMUFD_SIM_KERNEL: the program meets that release, the
+# recorder writes it into the header, bad values stop the program
+if(MODEL_PRELOAD)
+	add_test(NAME sim_cli_run_kernel COMMAND sh -c "
+		set -u; sim=\"$1\"; prog=\"$2\"; lib=\"$3\"; t=\$(mktemp -d) || exit 9
+		cd \$t
+		out=\$(\"\$sim\" run --kernel=6.6 -- sh -c 'echo \$IOMMUFD_SIM_KERNEL')
+		\"\$sim\" run --kernel=7 -- true 2> e1; r1=\$?
+		\"\$sim\" run --next --kernel=6.8 -- true 2> e2; r2=\$?
+		IOMMUFD_SIM_KERNEL=bogus \"\$sim\" run -- true 2> e3; r3=\$?
+		LD_PRELOAD=\"\$lib\" IOMMUFD_SIM_CONFIG=next IOMMUFD_SIM_KERNEL=6.8 \\
+			env true 2> e4; r4=\$?
+		IOMMUFD_SIM_KERNEL=6.8 \"\$sim\" record -o a.jsonl --model \\
+			-- \"\$prog\" --bad 2> e5; r5=\$?
+		IOMMUFD_SIM_KERNEL=6.8 \"\$sim\" record -o s.jsonl --model \\
+			-- \"\$prog\"; r6=\$?
+		\"\$sim\" replay s.jsonl > o7; r7=\$?
+		\"\$sim\" run --kernel=6.12 -- true; r8=\$?
+		echo \"\$out \$r1 \$r2 \$r3 \$r4 \$r5 \$r6 \$r7 \$r8\"
+		cat e1 e2 e3 e4 e5 o7
+		grep -q \"bad --kernel '7'\" e1 && grep -q 'next builds on 6.12' e2 &&
+		grep -q \"IOMMUFD_SIM_KERNEL='bogus' is not\" e3 &&
+		grep -q 'IOMMUFD_SIM_CONFIG=next builds on 6.12' e4 &&
+		grep -q 'IOMMU_FAULT_QUEUE_ALLOC.*errno 25' e5 &&
+		head -1 s.jsonl | grep -q '\"kernel\":\"6.8\"' && ! grep -q note o7 &&
+		test \"\$out \$r1 \$r2 \$r3 \$r4 \$r5 \$r6 \$r7 \$r8\" = '6.6 2 2 2 2 1 0 0 0'
+		rc=\$?; cd /; rm -rf \$t; exit \$rc" sh $<TARGET_FILE:iommufd-sim>
+		$<TARGET_FILE:record_prog> $<TARGET_FILE:iommufd-preload>)
+	set_tests_properties(sim_cli_run_kernel PROPERTIES LABELS unit)
+endif()

@@ -87,7 +87,7 @@ struct iommufd_fd_ops {
  * The kernel release whose uAPI the model answers with (env->kernel):
  * major << 8 | minor. Older releases lack ioctls, flags, data types and
  * struct tails that 6.12 has, and answer them with that release's errno
- * (SPEC.md 2.3 lists each). 0, a zero-initialised env, is 6.12. Only
+ * (SPEC.md 2.1 lists each). 0, a zero-initialised env, is 6.12. Only
  * these three are modelled: iommufd_ctx_open() refuses any other value,
  * and IOMMUFD_CONFIG_SELFTEST_NEXT with anything but 6.12.
  */

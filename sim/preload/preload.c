@@ -25,6 +25,10 @@
  *                       the 6.12.117 selftests use (the mock's PASID
  *                       devices, GET_HW_INFO's input type);
  *                       "notest": a production kernel
+ *   IOMMUFD_SIM_KERNEL  "6.6", "6.8" or "6.12" (default): the release
+ *                       whose uAPI the model answers with (SPEC.md 2.1);
+ *                       "next" needs 6.12. Anything else stops the
+ *                       program before it runs
  *   IOMMUFD_SIM_CAPS    capabilities the model sees instead of the real
  *                       ones: a comma list of ipc_lock, sys_resource,
  *                       sys_rawio (a "cap_" prefix is accepted), or
@@ -208,7 +212,6 @@ struct task_fail {
  */
 enum pkind { PF_CTX, PF_ACCESS, PF_FAULT, PF_FAILNTH, PF_DEBUGFS, PF_DEVICE };
 
-
 /* An open file description; dup'ed descriptors share one */
 struct pfile {
 	enum pkind kind;
@@ -246,6 +249,7 @@ static struct iommufd_dev *mdevs[SIM_MAX_DEVICES];
 static struct {
 	bool parsed;
 	unsigned int config;
+	unsigned int kernel; /* IOMMUFD_SIM_KERNEL, read at load */
 	bool caps_set, memlock_set;
 	uint32_t caps;
 	uint64_t memlock;
@@ -741,6 +745,7 @@ static int open_ctx(const char *path, int flags, unsigned int oflags)
 	/* the machine's kernel options come on top of the environment's */
 	pc->env.config = opt.config | machine.config;
 	pc->env.fd_ops = &fd_ops;
+	pc->env.kernel = opt.kernel;
 	refresh_env(pc);
 	pc->ctx = iommufd_ctx_open(&pc->env, oflags);
 	if (!pc->ctx || tab_set(fd, f)) {
@@ -2033,9 +2038,38 @@ static void atfork_child(void)
 	pthread_mutexattr_destroy(&attr);
 }
 
+/*
+ * IOMMUFD_SIM_KERNEL: read before the program runs, so that a typo
+ * stops it at once instead of quietly modelling another kernel
+ */
+static void load_kernel(void)
+{
+	const char *s = getenv("IOMMUFD_SIM_KERNEL");
+	const char *config = getenv("IOMMUFD_SIM_CONFIG");
+
+	if (!s || !*s)
+		return;
+	if (iommufd_kernel_parse(s, &opt.kernel)) {
+		fprintf(stderr, "libiommufd-preload: IOMMUFD_SIM_KERNEL='%s' "
+				"is not '6.6', '6.8' or '6.12'; not running "
+				"the program\n",
+			s);
+		_exit(2);
+	}
+	if (config && !strcmp(config, "next") &&
+	    opt.kernel != IOMMUFD_KERNEL_6_12) {
+		fprintf(stderr, "libiommufd-preload: IOMMUFD_SIM_CONFIG=next "
+				"builds on 6.12, not IOMMUFD_SIM_KERNEL=%s; "
+				"not running the program\n",
+			s);
+		_exit(2);
+	}
+}
+
 __attribute__((constructor)) static void preload_init(void)
 {
 	init_real();
 	load_machine();
+	load_kernel();
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 }

@@ -470,6 +470,7 @@ static bool tracing(void)
 	char *path;
 	struct sim_header hdr = { .version = SIM_TRACE_VERSION };
 	struct utsname u;
+	const char *model_kernel;
 	int fd;
 
 	if (tstate != T_IDLE)
@@ -508,8 +509,15 @@ static bool tracing(void)
 	else
 		next.close(fd);
 
+	/* over the model, the release it answers as (the preload library
+	 * has refused the program already if the variable is not one) */
+	model_kernel = getenv("IOMMUFD_SIM_KERNEL");
+	if (!model_kernel || !*model_kernel)
+		model_kernel = "6.12";
 	snprintf(hdr.kernel, sizeof(hdr.kernel), "%.63s",
-		 over_model || uname(&u) ? "6.12" : u.release);
+		 over_model ? model_kernel :
+		 uname(&u)  ? "6.12" :
+			      u.release);
 	snprintf(hdr.producer, sizeof(hdr.producer),
 		 "libiommufd-record %s%s", IOMMUFD_MODEL_VERSION,
 		 over_model ? " over libiommufd-preload" : "");
