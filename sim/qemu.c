@@ -325,8 +325,13 @@ __attribute__((format(printf, 2, 3))) static int fail(struct conv *c,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	c->err->line = c->line;
-	snprintf(c->err->msg, sizeof(c->err->msg), "%s:%u: %s%s%s", c->name,
-		 c->line, c->ev ? c->ev->name : "", c->ev ? ": " : "", msg);
+	if (!c->line)
+		snprintf(c->err->msg, sizeof(c->err->msg), "%s: %s", c->name,
+			 msg);
+	else
+		snprintf(c->err->msg, sizeof(c->err->msg), "%s:%u: %s%s%s",
+			 c->name, c->line, c->ev ? c->ev->name : "",
+			 c->ev ? ": " : "", msg);
 	return -1;
 }
 
@@ -680,10 +685,12 @@ static int ev_disconnect(struct conv *c, const struct qval *v)
 	}
 	f->users = (uint32_t)v[1].u;
 	if (f->users || !f->owned) {
+		size_t before = c->nrecs;
+
 		/* a device's connection ends; its file is closed next */
 		if (close_devices(c, f, false))
 			return -1;
-		if (c->nrecs && c->recs[c->nrecs - 1].kind != SIM_REC_CLOSE)
+		if (c->nrecs == before)
 			skip_note(c, "a user of the iommufd left (no call)");
 		return 0;
 	}
