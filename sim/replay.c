@@ -152,10 +152,10 @@ static int check_replayable(const char *name, const struct sim_record *rec,
 		}
 		return 0;
 	case SIM_REC_IOCTL:
+		sim_record_label(rec, label, sizeof(label));
 		if (rec->fd.kind == SIM_FD_VFIO_DEVICE ?
 			    !sim_vfio_iommufd_request(rec->cmd) :
 			    rec->fd.kind == SIM_FD_FAULT) {
-			sim_record_label(rec, label, sizeof(label));
 			error(res, "%s:%u: unsupported record kind 'ioctl' "
 				   "(%s) on a %s file at line %u",
 			      name, rec->line, label,
@@ -335,14 +335,6 @@ static void fmt_field(char *buf, size_t len, const struct sim_field *f,
 		snprintf(buf, len, "%" PRIu64, v);
 }
 
-static bool images_agree(const struct sim_image *exp, const uint8_t *got)
-{
-	for (size_t i = 0; i < exp->len; i++)
-		if (exp->known[i] && exp->data[i] != got[i])
-			return false;
-	return true;
-}
-
 /*
  * Compare the expectation @exp with the bytes @got: per named field of
  * @st where there is one (@stride > 0: an array of @st), per run of bytes
@@ -353,15 +345,10 @@ static void compare_image(struct replay *rp, const struct sim_record *rec,
 			  size_t stride, const struct sim_image *exp,
 			  const uint8_t *got)
 {
-	uint8_t *done;
+	uint8_t *done = calloc(exp->len + 1, 1);
 	size_t nelem = st ? (stride ? exp->len / stride : 1) : 0;
 	char field[128], e[160], g[160];
 
-	/* the common case, an agreeing result, costs one pass over the bytes */
-	if (!exp->known ? !memcmp(exp->data, got, exp->len) :
-			  images_agree(exp, got))
-		return;
-	done = calloc(exp->len + 1, 1);
 	if (!done) {
 		diverge(rp, rec, prefix, "(comparison)", "out of memory");
 		return;
