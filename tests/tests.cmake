@@ -33,6 +33,13 @@ add_test(NAME sim_cli_replay_compat_example COMMAND iommufd-sim replay
 	${CMAKE_SOURCE_DIR}/examples/traces/vfio-compat.jsonl)
 set_tests_properties(sim_cli_replay_vm_example sim_cli_replay_compat_example
 	PROPERTIES LABELS unit)
+model_test(sim_qemu LABELS unit SOURCES ${CMAKE_SOURCE_DIR}/sim/qemu.c)
+target_link_libraries(test_sim_qemu PRIVATE iommufd_sim_core)
+target_compile_definitions(test_sim_qemu PRIVATE
+	SIM_EXAMPLES_DIR="${CMAKE_SOURCE_DIR}/examples/traces")
+add_test(NAME sim_cli_convert_qemu_help COMMAND iommufd-sim convert-qemu --help)
+set_tests_properties(sim_cli_convert_qemu_help PROPERTIES LABELS unit
+	PASS_REGULAR_EXPRESSION "iommufd-sim convert-qemu QEMU_LOG")
 model_test(pt_walk LABELS unit)
 model_test(pt_vtd LABELS unit)
 model_test(pt_amd LABELS unit)
