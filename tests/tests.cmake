@@ -190,6 +190,28 @@ if(MODEL_PRELOAD)
 		test \$rc = 0 || cat \$t/b.jsonl; rm -rf \$t; exit \$rc" sh
 		$<TARGET_FILE:iommufd-sim> $<TARGET_FILE:record_prog>
 		$<TARGET_FILE:record_check>)
+	# a device cdev of --machine's kind: the header carries the machine
+	# and vfio0 its device's name, so replay builds the same and agrees
+	add_test(NAME record_model_device COMMAND sh -c "
+		set -u; sim=\"$1\"; prog=\"$2\"; check=\"$3\"; t=\$(mktemp -d) || exit 9
+		IOMMUFD_SIM_MACHINE=\"$4\" \"\$sim\" record -o \$t/d.jsonl \\
+			--model -- \"\$prog\" --device; r1=\$?
+		\"\$check\" \$t/d.jsonl --require-open vfio-device \\
+			--require-ioctl VFIO_DEVICE_BIND_IOMMUFD \\
+			--require-ioctl VFIO_DEVICE_ATTACH_IOMMUFD_PT \\
+			--require-ioctl VFIO_DEVICE_DETACH_IOMMUFD_PT \\
+			--min-errno EBADF=1 --min-errno EINVAL=2 \\
+			--min-errno ENOENT=1; r2=\$?
+		\"\$sim\" replay \$t/d.jsonl; r3=\$?
+		echo \"record \$r1 check \$r2 replay \$r3\"
+		head -1 \$t/d.jsonl | grep -q '\"machine\":' &&
+		grep -q '\"device\":\"0000:01:00.0\"' \$t/d.jsonl &&
+		test \"\$r1 \$r2 \$r3\" = '0 0 0'; rc=\$?
+		test \$rc = 0 || cat \$t/d.jsonl; rm -rf \$t; exit \$rc" sh
+		$<TARGET_FILE:iommufd-sim> $<TARGET_FILE:record_prog>
+		$<TARGET_FILE:record_check>
+		${CMAKE_CURRENT_SOURCE_DIR}/preload/machine-vtd.json)
+	set_tests_properties(record_model_device PROPERTIES LABELS unit)
 	# the program's exit status; a trace even when nothing was recorded
 	add_test(NAME record_cli COMMAND sh -c "
 		set -u; sim=\"$1\"; t=\$(mktemp -d) || exit 9; cd \$t

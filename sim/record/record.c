@@ -99,6 +99,12 @@ static struct {
 static pthread_once_t next_once = PTHREAD_ONCE_INIT;
 /* the next ioctl is libiommufd-preload.so's: the "kernel" is the model */
 static bool over_model;
+/*
+ * Over the model, the machine its device cdevs come from
+ * (IOMMUFD_SIM_MACHINE): the header carries it, and vfioN is named after
+ * its N-th device, so that replay can build the same machine
+ */
+static struct sim_machine model_machine;
 
 static void *next_sym(const char *name, bool required)
 {
@@ -522,6 +528,15 @@ static bool tracing(void)
 		 "libiommufd-record %s%s", IOMMUFD_MODEL_VERSION,
 		 over_model ? " over libiommufd-preload" : "");
 	hdr.env = last_env = task_env();
+	/* the preload library has refused the program already if it is bad */
+	if (over_model && getenv("IOMMUFD_SIM_MACHINE") &&
+	    *getenv("IOMMUFD_SIM_MACHINE")) {
+		struct sim_err err;
+
+		if (!sim_machine_read(getenv("IOMMUFD_SIM_MACHINE"),
+				      &model_machine, &err))
+			hdr.machine = model_machine;
+	}
 	tstate = T_ON;
 	emit(NULL, &hdr);
 	return tstate == T_ON;
@@ -640,6 +655,17 @@ static char *device_name(const char *path)
 
 	if (!base || !base[1])
 		return NULL;
+	if (model_machine.present) {
+		char *end = NULL;
+		long idx = -1;
+
+		if (!strncmp(base + 1, "vfio", 4) && base[5] >= '0' &&
+		    base[5] <= '9')
+			idx = strtol(base + 5, &end, 10);
+		return idx >= 0 && idx < (long)model_machine.ndevs && !*end ?
+			       strdup(model_machine.devs[idx].name) :
+			       NULL;
+	}
 	snprintf(link, sizeof(link), "/sys/class/vfio-dev/%s/device", base + 1);
 	n = readlink(link, target, sizeof(target) - 1);
 	if (n <= 0)

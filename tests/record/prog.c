@@ -10,6 +10,9 @@
  *   prog --bad    requests with bad pointers (EFAULT, and no crash of the
  *                 recorder either), the open of a VFIO device cdev and a
  *                 fault queue (which replay cannot run yet)
+ *   prog --device the VFIO cdev of a machine (IOMMUFD_SIM_MACHINE with a
+ *                 device, vfio0): bind, attach, replace, detach, their
+ *                 errors, a dup and the close that unbinds
  *
  * It checks only what holds on any 6.12 kernel: the trace is what tells
  * the rest. Exit status 0 when every check holds.
@@ -268,6 +271,52 @@ static void unreplayable(int fd)
 	CHECK(close((int)fa.out_fault_fd) == 0);
 }
 
+/* A VMM's use of a device cdev, with what VFIO refuses on the way */
+static void device(int fd, char *buf)
+{
+	struct vfio_device_bind_iommufd b = { .argsz = sizeof(b), .iommufd = fd };
+	struct vfio_device_attach_iommufd_pt a = { .argsz = sizeof(a) };
+	struct vfio_device_detach_iommufd_pt d = { .argsz = sizeof(d) };
+	struct iommu_ioas_map map = {
+		.size = sizeof(map),
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+			 IOMMU_IOAS_MAP_WRITEABLE,
+		.user_va = (uintptr_t)buf,
+		.length = BUF_SIZE,
+		.iova = 1 << 24,
+	};
+	int dev = open("/dev/vfio/devices/vfio0", O_RDWR), dev2;
+	uint32_t hwpt;
+
+	CHECK(dev >= 0);
+	a.pt_id = ioas_alloc(fd);
+	map.ioas_id = a.pt_id;
+	CHECK(ioctl(fd, IOMMU_IOAS_MAP, &map) == 0);
+	CHECK(ioctl(dev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &a) == -1 &&
+	      errno == EINVAL);
+	b.iommufd = 999;
+	CHECK(ioctl(dev, VFIO_DEVICE_BIND_IOMMUFD, &b) == -1 && errno == EBADF);
+	b.iommufd = fd;
+	CHECK(ioctl(dev, VFIO_DEVICE_BIND_IOMMUFD, &b) == 0);
+	CHECK(ioctl(dev, VFIO_DEVICE_BIND_IOMMUFD, &b) == -1 && errno == EINVAL);
+	CHECK(ioctl(dev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &a) == 0);
+	hwpt = a.pt_id;
+	CHECK(ioctl(dev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &a) == 0 &&
+	      a.pt_id == hwpt);
+	a.pt_id = 4242;
+	CHECK(ioctl(dev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &a) == -1 &&
+	      errno == ENOENT);
+	CHECK(ioctl(dev, VFIO_DEVICE_DETACH_IOMMUFD_PT, &d) == 0);
+	dev2 = dup(dev);
+	CHECK(dev2 >= 0 && close(dev) == 0);
+	CHECK(ioctl(dev2, VFIO_DEVICE_DETACH_IOMMUFD_PT, &d) == 0);
+	CHECK(close(dev2) == 0);
+	/* unbound by that close: a new file binds again */
+	dev = open("/dev/vfio/devices/vfio0", O_RDWR);
+	CHECK(dev >= 0 && ioctl(dev, VFIO_DEVICE_BIND_IOMMUFD, &b) == 0);
+	CHECK(close(dev) == 0);
+}
+
 /* The kernel reads RLIMIT_MEMLOCK at each call: a change is a record */
 static void limits(int fd)
 {
@@ -288,6 +337,7 @@ static void limits(int fd)
 int main(int argc, char **argv)
 {
 	bool bad = argc > 1 && !strcmp(argv[1], "--bad");
+	bool dev = argc > 1 && !strcmp(argv[1], "--device");
 	char *buf = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	int fd;
@@ -302,6 +352,8 @@ int main(int argc, char **argv)
 	if (bad) {
 		bad_pointers(fd);
 		unreplayable(fd);
+	} else if (dev) {
+		device(fd, buf);
 	} else {
 		ioas_session(fd, buf);
 		descriptors();
