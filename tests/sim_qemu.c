@@ -912,3 +912,49 @@ Test(qemu, replay_checks_what_qemu_logged)
 	cr_assert_eq(system(cmd), 0);
 	free(d);
 }
+
+Test(qemu, qemu_8_2_formats_replay_without_divergence)
+{
+	/*
+	 * 8.2 logs the connect's and the IOAS alloc's result and attaches
+	 * the device to the IOAS itself (the kernel makes the HWPT)
+	 */
+	char *d = tmpdir(), log[300], cmd[400];
+	struct sim_replay_result res;
+
+	snprintf(log, sizeof(log), "%s/qemu.log", d);
+	put_file(log,
+		 "iommufd_cdev_getfd  /dev/vfio/devices/vfio3 (fd=31)\n"
+		 "iommufd_backend_connect fd=30 owned=1 users=1 (0)\n"
+		 "iommufd_cdev_connect_and_bind  [iommufd=30] Successfully "
+		 "bound device 0000:05:00.0 (fd=31): output devid=1\n"
+		 "iommufd_backend_alloc_ioas  iommufd=30 ioas=2 (0)\n"
+		 "iommufd_cdev_alloc_ioas  [iommufd=30] new IOMMUFD container "
+		 "with ioasid=2\n"
+		 "iommufd_cdev_attach_ioas_hwpt  [iommufd=30] Successfully "
+		 "attached device 0000:05:00.0 (31) to id=2\n"
+		 "iommufd_backend_map_dma  iommufd=30 ioas=2 iova=0x0 "
+		 "size=0x100000 addr=0x7f0000000000 readonly=0 (0)\n"
+		 "iommufd_backend_map_dma  iommufd=30 ioas=2 iova=0x100000 "
+		 "size=0x100000 addr=0x7f0000100000 readonly=0 (0)\n"
+		 "iommufd_backend_unmap_dma  iommufd=30 ioas=2 iova=0x0 "
+		 "size=0x100000 (0)\n"
+		 "iommufd_backend_unmap_dma_non_exist  Unmap nonexistent "
+		 "mapping: iommufd=30 ioas=2 iova=0x0 size=0x100000 (-1)\n"
+		 "iommufd_cdev_detach_ioas_hwpt  [iommufd=30] Successfully "
+		 "detached 0000:05:00.0\n"
+		 "iommufd_backend_unmap_dma  iommufd=30 ioas=2 iova=0x100000 "
+		 "size=0x100000 (0)\n"
+		 /* the kernel's auto HWPT went with the detach: id 3 is gone */
+		 "iommufd_backend_free_id  iommufd=30 id=3 (-1)\n"
+		 "iommufd_backend_free_id  iommufd=30 id=2 (0)\n"
+		 "iommufd_backend_disconnect fd=-1 users=0\n");
+	cr_assert_eq(convert_replay(log, &res), SIM_REPLAY_AGREE, "%s",
+		     res.error);
+	cr_assert_eq(res.ndiv, 0);
+	cr_assert_eq(res.ioctls, 11);
+	sim_replay_result_free(&res);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", d);
+	cr_assert_eq(system(cmd), 0);
+	free(d);
+}
