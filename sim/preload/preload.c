@@ -617,6 +617,9 @@ static int device_path(const char *path, int *n)
 	if (!path || strncmp(path, dir, sizeof(dir) - 1))
 		return 0;
 	s = path + sizeof(dir) - 1;
+	/* the directory itself is libc's (EISDIR, O_DIRECTORY opens) */
+	if (!*s)
+		return 0;
 	*n = -1;
 	/* the kernel names them vfio0, vfio1, ...: no sign, no leading 0 */
 	if (strncmp(s, "vfio", 4) || s[4] < '0' || s[4] > '9' ||
