@@ -33,6 +33,7 @@
 #define itree_insert tiny_itree_insert
 #define itree_insert_disjoint tiny_itree_insert_disjoint
 #define itree_remove tiny_itree_remove
+#define itree_remove_at tiny_itree_remove_at
 #define itree_set_last tiny_itree_set_last
 #define itree_iter_first tiny_itree_iter_first
 #define itree_iter_next tiny_itree_iter_next
@@ -61,6 +62,7 @@
 #undef itree_insert
 #undef itree_insert_disjoint
 #undef itree_remove
+#undef itree_remove_at
 #undef itree_set_last
 #undef itree_iter_first
 #undef itree_iter_next
@@ -709,6 +711,7 @@ struct impl {
 	void (*destroy)(union any_tree *t);
 	int (*insert)(union any_tree *t, uint64_t s, uint64_t l, void *item);
 	bool (*remove)(union any_tree *t, uint64_t s, const void *item);
+	bool (*remove_at)(union any_tree *t, union any_iter *it);
 	bool (*set_last)(union any_tree *t, uint64_t s, const void *item,
 			 uint64_t l);
 	bool (*iter_first)(union any_tree *t, uint64_t s, uint64_t l,
@@ -737,6 +740,10 @@ struct impl {
 			       const void *item)                             \
 	{                                                                    \
 		return P##itree_remove(&t->F, s, item);                      \
+	}                                                                    \
+	static bool N##_remove_at(union any_tree *t, union any_iter *it)     \
+	{                                                                    \
+		return P##itree_remove_at(&t->F, &it->F);                    \
 	}                                                                    \
 	static bool N##_set_last(union any_tree *t, uint64_t s,              \
 				 const void *item, uint64_t l)               \
@@ -779,6 +786,7 @@ struct impl {
 	}                                                                    \
 	static const struct impl N##_impl = {                                \
 		#F, N##_init, N##_destroy, N##_insert, N##_remove,           \
+		N##_remove_at,                                               \
 		N##_set_last, N##_iter_first, N##_iter_next, N##_first,      \
 		N##_next, N##_prev, N##_find_le, N##_check, N##_memory,      \
 		N##_count, N##_height, N##_get,                              \
@@ -991,8 +999,27 @@ static void op_remove(struct diff *d)
 		return;
 	}
 	i = rnd_below(d, d->ref.n);
-	if (!d->im->remove(&d->t, d->ref.v[i].start, d->ref.v[i].item))
+	if (rnd_below(d, 2)) {
+		/* found by a lookup, removed where the lookup stopped */
+		uint64_t s = d->ref.v[i].start, gs, gl;
+		union any_iter it;
+		void *gi = NULL;
+		bool on = d->im->iter_first(&d->t, s, s, &it);
+
+		while (on) {
+			d->im->get(&it, &gs, &gl, &gi);
+			if (gs == s && gi == d->ref.v[i].item)
+				break;
+			on = d->im->iter_next(&it, s, s);
+		}
+		if (!on)
+			DIFF_FAIL(d, "lookup missed a present span");
+		if (!d->im->remove_at(&d->t, &it))
+			DIFF_FAIL(d, "remove_at failed");
+	} else if (!d->im->remove(&d->t, d->ref.v[i].start,
+				  d->ref.v[i].item)) {
 		DIFF_FAIL(d, "remove missed a present span");
+	}
 	ref_remove_at(&d->ref, i);
 }
 

@@ -347,11 +347,23 @@ static int iopt_insert_area(struct io_pagetable *iopt, struct iopt_area *area,
 	return 0;
 }
 
+/* @it: where a lookup found @area, or NULL */
+static void iopt_abort_area_at(struct io_pagetable *iopt,
+			       struct iopt_area *area,
+			       const struct itree_iter *it)
+{
+	if (area->in_tree) {
+		if (it)
+			itree_remove_at(&iopt->area_itree, it);
+		else
+			itree_remove(&iopt->area_itree, area->start, area);
+	}
+	free(area);
+}
+
 static void iopt_abort_area(struct io_pagetable *iopt, struct iopt_area *area)
 {
-	if (area->in_tree)
-		itree_remove(&iopt->area_itree, area->start, area);
-	free(area);
+	iopt_abort_area_at(iopt, area, NULL);
 }
 
 /* The pages list is a MAP's single slice or a COPY's run of slices */
@@ -545,14 +557,17 @@ static void iopt_access_notify_unmap(struct io_pagetable *iopt, uint64_t iova,
 	}
 }
 
-static void iopt_remove_area(struct io_pagetable *iopt, struct iopt_area *area)
+/* @it: where the area tree lookup found @area, to remove it from there */
+static void iopt_remove_area_at(struct io_pagetable *iopt,
+				struct iopt_area *area,
+				const struct itree_iter *it)
 {
 	struct iopt_pages *pages = area->pages;
 
 	area->pages = NULL;
 	area_unfill_domains(iopt, area, pages);
 	iopt_pages_unlink_area(pages, area);
-	iopt_abort_area(iopt, area);
+	iopt_abort_area_at(iopt, area, it);
 	iopt_put_pages(pages);
 }
 
@@ -595,7 +610,7 @@ static int iopt_unmap_iova_range(struct io_pagetable *iopt, uint64_t start,
 			}
 			continue;
 		}
-		iopt_remove_area(iopt, area);
+		iopt_remove_area_at(iopt, area, &it);
 		unmapped_bytes += area_last - area_first + 1;
 		if (area_last >= last)
 			break;

@@ -71,6 +71,12 @@ int itree_insert_disjoint(struct itree *t, uint64_t start, uint64_t last,
 			  void *item);
 /* Remove the span with this start and item; false if not present */
 bool itree_remove(struct itree *t, uint64_t start, const void *item);
+/*
+ * Remove the span @it is on (fresh from a lookup: nothing changed in the
+ * tree since); the same as itree_remove() of its start and item, without a
+ * second descent in the common case.
+ */
+bool itree_remove_at(struct itree *t, const struct itree_iter *it);
 /* Change the `last` of a stored span in place (start and order unchanged) */
 bool itree_set_last(struct itree *t, uint64_t start, const void *item,
 		    uint64_t new_last);
