@@ -19,7 +19,8 @@ bool iommufd_fail_nth_point(struct iommufd_fail_nth *f, uint32_t point)
 	return --f->nth == 0;
 }
 
-bool iommufd_env_should_fail(const struct iommufd_env *env, uint32_t point)
+bool iommufd_env_should_fail_armed(const struct iommufd_env *env,
+				   uint32_t point)
 {
 	/* without CONFIG_IOMMUFD_TEST the kernel's iommufd_should_fail() is always false */
 	if (point == IOMMUFD_FAIL_IOMMUFD && !(env->config & IOMMUFD_CONFIG_TEST))
