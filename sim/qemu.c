@@ -1074,6 +1074,8 @@ static int convert_line(struct conv *c, char *line)
 		;
 	if (!is_iommufd_event(s, n)) {
 		c->st->ignored++;
+		if (strstr(s, "iommufd_backend_") || strstr(s, "iommufd_cdev_"))
+			c->st->misplaced++;
 		return 0;
 	}
 	c->st->events++;
@@ -1298,6 +1300,12 @@ static void report(const char *log, const struct sim_qemu_stats *st)
 	for (unsigned int i = 0; i < st->nskip; i++)
 		fprintf(stderr, "  skipped %lu x %s\n", st->skip[i].count,
 			st->skip[i].what);
+	if (st->misplaced)
+		fprintf(stderr,
+			"warning: %lu ignored lines name an iommufd event after "
+			"a prefix other than PID@SECONDS.USECS: (syslog?); "
+			"strip it and convert again\n",
+			st->misplaced);
 }
 
 int sim_cmd_convert_qemu(int argc, char **argv)

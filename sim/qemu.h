@@ -29,6 +29,11 @@ struct sim_qemu_stats {
 	unsigned long events;	/* iommufd trace events read */
 	unsigned long records;	/* records written */
 	unsigned long ignored;	/* lines that are not iommufd events */
+	/*
+	 * of those, lines that name an iommufd event after a prefix the
+	 * converter does not know (syslog, another timestamp format)
+	 */
+	unsigned long misplaced;
 	unsigned long skipped;	/* iommufd events that became no record */
 	unsigned long uncompared; /* records whose results had to be left out */
 	/* why events were skipped: one line per event name and reason */

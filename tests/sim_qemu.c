@@ -676,6 +676,8 @@ Test(qemu, other_lines_are_ignored)
 	cr_assert_eq(c->st.events, 0);
 	cr_assert_eq(c->st.ignored, 8);
 	cr_assert_eq(c->st.lines, 8);
+	/* the two with an event after an unknown prefix are pointed out */
+	cr_assert_eq(c->st.misplaced, 2);
 	conv_free(c);
 }
 
