@@ -244,12 +244,20 @@ static int fmt_match(const char *fmt, const char *s, struct qval *v,
 					goto mismatch;
 				s += 2;
 			}
+			/* by hand: strtoull() would take a second "0x" */
 			if (!isxdigit((unsigned char)*s))
 				goto mismatch;
-			errno = 0;
-			q->u = strtoull(s, &end, 16);
-			if (errno)
-				goto mismatch;
+			for (end = (char *)s; isxdigit((unsigned char)*end);
+			     end++) {
+				int d = isdigit((unsigned char)*end) ?
+						*end - '0' :
+						tolower((unsigned char)*end) -
+							'a' + 10;
+
+				if (q->u >> 60)
+					goto mismatch;
+				q->u = q->u << 4 | (uint64_t)d;
+			}
 			break;
 		case 's':
 			end = (char *)s;
@@ -628,7 +636,8 @@ static int ev_connect(struct conv *c, const struct qval *v, int variant)
 		if (!f)
 			return oom(c);
 	} else {
-		skip_note(c, "another user of an open iommufd (no call)");
+		skip_note(c, "a connect to an iommufd already open "
+				     "(no call)");
 	}
 	f->owned = v[1].i;
 	f->users = (uint32_t)v[2].u;

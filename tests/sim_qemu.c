@@ -727,6 +727,10 @@ Test(qemu, malformed_format)
 		  "(0)\n", 1, "malformed");
 	malformed("iommufd_backend_unmap_dma  iommufd=5 ioas=2 "
 		  "iova=0x10000000000000000 size=0x1000 (0)\n", 1, "malformed");
+	malformed("iommufd_backend_unmap_dma  iommufd=5 ioas=2 iova=0x0x10 "
+		  "size=0x1000 (0)\n", 1, "malformed at column 53 ('x10");
+	malformed("iommufd_backend_map_dma  iommufd=5 ioas=2 iova=0x0 "
+		  "size=0x1000 addr=0x0x1000 readonly=0 (0)\n", 1, "malformed");
 	malformed("4242@1732950001.101301:iommufd_cdev_getfd\n", 1,
 		  "iommufd_cdev_getfd: malformed");
 }
