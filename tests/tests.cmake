@@ -40,6 +40,15 @@ target_compile_definitions(test_sim_qemu PRIVATE
 add_test(NAME sim_cli_convert_qemu_help COMMAND iommufd-sim convert-qemu --help)
 set_tests_properties(sim_cli_convert_qemu_help PROPERTIES LABELS unit
 	PASS_REGULAR_EXPRESSION "iommufd-sim convert-qemu QEMU_LOG")
+# the sample QEMU log through the CLI: converted, then replayed clean
+add_test(NAME sim_cli_convert_qemu_replay COMMAND sh -c "
+	set -u; t=\$(mktemp -d) || exit 9
+	\"$1\" convert-qemu \"$2\" -o \$t/q.jsonl 2>/dev/null &&
+	\"$1\" replay \$t/q.jsonl; rc=\$?; rm -rf \$t; exit \$rc"
+	sh $<TARGET_FILE:iommufd-sim>
+	${CMAKE_SOURCE_DIR}/examples/traces/qemu-iommufd.log)
+set_tests_properties(sim_cli_convert_qemu_replay PROPERTIES LABELS unit
+	PASS_REGULAR_EXPRESSION "the model agrees")
 model_test(pt_walk LABELS unit)
 model_test(pt_vtd LABELS unit)
 model_test(pt_amd LABELS unit)
