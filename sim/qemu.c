@@ -525,9 +525,8 @@ static int put_fields(struct conv *c, const struct sim_struct *st,
 		const struct sim_field *f = sim_field_by_name(st, kv[i].field);
 
 		if (!f || !sim_field_put(f, data, st->size, kv[i].val))
-			return fail(c, "%s: %s 0x%" PRIx64 " does not fit "
-				       "struct %s", c->ev->name, kv[i].field,
-				    kv[i].val, st->name);
+			return fail(c, "%s 0x%" PRIx64 " does not fit struct %s",
+				    kv[i].field, kv[i].val, st->name);
 		if (known)
 			memset(known + f->offset, 1, f->size);
 	}

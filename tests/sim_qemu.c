@@ -756,6 +756,12 @@ Test(qemu, malformed_values)
 	malformed(CONNECT "iommufd_backend_set_dirty  iommufd=5 hwpt=3 "
 			  "enable=7 (0)\n",
 		  2, "enable=7 is not 0 or 1");
+	/* QEMU's u32 flags printed with 0x%x cannot be wider */
+	malformed(CONNECT "iommufd_backend_alloc_hwpt  iommufd=5 dev_id=1 "
+			  "pt_id=2 flags=0x100000000 hwpt_type=0 len=0 "
+			  "data_ptr=0x0 out_hwpt=3 (0)\n",
+		  2, "iommufd_backend_alloc_hwpt: flags 0x100000000 does not "
+		     "fit struct iommu_hwpt_alloc");
 	malformed("iommufd_backend_connect fd=5 owned=3 users=1\n", 1,
 		  "owned=3 is not 0 or 1");
 	malformed("iommufd_backend_connect fd=-1 owned=1 users=1\n", 1,
