@@ -318,7 +318,7 @@ struct conv {
 	char **notes; /* each record's comment */
 	size_t nrecs, caprecs;
 
-	struct qfile *files;
+	struct qfile **files;
 	size_t nfiles, capfiles;
 	uint64_t next_handle;
 };
@@ -411,9 +411,9 @@ static struct sim_record *rec_new(struct conv *c, enum sim_rec_kind kind,
 static struct qfile *file_find(struct conv *c, uint8_t kind, int num)
 {
 	for (size_t i = c->nfiles; i-- > 0;)
-		if (c->files[i].open && c->files[i].kind == kind &&
-		    c->files[i].num == num)
-			return &c->files[i];
+		if (c->files[i]->open && c->files[i]->kind == kind &&
+		    c->files[i]->num == num)
+			return c->files[i];
 	return NULL;
 }
 
@@ -425,15 +425,18 @@ static struct qfile *file_open(struct conv *c, uint8_t kind, int num,
 
 	if (c->nfiles == c->capfiles) {
 		size_t n = c->capfiles ? 2 * c->capfiles : 16;
-		struct qfile *nf = realloc(c->files, n * sizeof(*nf));
+		struct qfile **nf = realloc(c->files, n * sizeof(*nf));
 
 		if (!nf)
 			return NULL;
 		c->files = nf;
 		c->capfiles = n;
 	}
-	f = &c->files[c->nfiles++];
-	memset(f, 0, sizeof(*f));
+	/* each on its own: callers hold one while opening another */
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return NULL;
+	c->files[c->nfiles++] = f;
 	f->kind = kind;
 	f->handle = c->next_handle++;
 	f->num = num;
@@ -647,7 +650,7 @@ static int ev_connect(struct conv *c, const struct qval *v, int variant)
 static int close_devices(struct conv *c, const struct qfile *ictx, bool all)
 {
 	for (size_t i = 0; i < c->nfiles; i++) {
-		struct qfile *d = &c->files[i];
+		struct qfile *d = c->files[i];
 
 		if (!d->open || d->kind != SIM_FD_VFIO_DEVICE ||
 		    d->iommufd != ictx->num || !(all || d->detached))
@@ -673,7 +676,7 @@ static int ev_disconnect(struct conv *c, const struct qval *v)
 		size_t n = 0;
 
 		for (size_t i = 0; i < c->nfiles; i++) {
-			struct qfile *g = &c->files[i];
+			struct qfile *g = c->files[i];
 
 			if (g->open && g->kind == SIM_FD_IOMMUFD && g->owned &&
 			    g->users == 1) {
@@ -974,7 +977,7 @@ static int ev_cdev_detach(struct conv *c, const struct qval *v)
 		return -1;
 	/* the event names the device but not its fd */
 	for (size_t i = c->nfiles; i-- > 0;) {
-		struct qfile *g = &c->files[i];
+		struct qfile *g = c->files[i];
 
 		if (g->open && g->kind == SIM_FD_VFIO_DEVICE && g->name &&
 		    strlen(g->name) == v[1].n &&
@@ -1164,7 +1167,7 @@ static int build_machine(struct conv *c, const struct sim_qemu_opts *opts,
 {
 	memset(m, 0, sizeof(*m));
 	for (size_t i = 0; i < c->nfiles; i++) {
-		struct qfile *d = &c->files[i];
+		struct qfile *d = c->files[i];
 		struct sim_record *r = &c->recs[d->open_rec];
 		char name[SIM_DEVNAME_MAX];
 
@@ -1211,8 +1214,10 @@ static void conv_free(struct conv *c)
 	}
 	free(c->recs);
 	free(c->notes);
-	for (size_t i = 0; i < c->nfiles; i++)
-		free(c->files[i].name);
+	for (size_t i = 0; i < c->nfiles; i++) {
+		free(c->files[i]->name);
+		free(c->files[i]);
+	}
 	free(c->files);
 }
 

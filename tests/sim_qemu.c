@@ -970,3 +970,32 @@ Test(qemu, qemu_8_2_formats_replay_without_divergence)
 	cr_assert_eq(system(cmd), 0);
 	free(d);
 }
+
+Test(qemu, many_files)
+{
+	/*
+	 * A bind that opens its device file while it holds the iommufd's:
+	 * the 17th file must not move the 1st (run under ASan to see it)
+	 */
+	char *log = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&log, &len);
+	struct conv *c;
+	const struct sim_record *r;
+
+	for (int i = 0; i < 16; i++)
+		fprintf(f, "iommufd_backend_connect fd=%d owned=1 users=1\n",
+			100 + i);
+	fprintf(f, "iommufd_cdev_connect_and_bind  [iommufd=100] "
+		   "Successfully bound device 0000:01:00.0 (fd=200): output "
+		   "devid=1\n");
+	fclose(f);
+	c = convert_ok(log);
+	cr_assert_eq(c->n, 18);
+	cr_assert_eq(c->rec[16].kind, SIM_REC_OPEN);
+	cr_assert_eq(c->rec[16].fd.num, 200);
+	r = ioctl_rec(c, 17, "VFIO_DEVICE_BIND_IOMMUFD");
+	cr_assert_eq(in_field(r, "iommufd"), 100);
+	conv_free(c);
+	free(log);
+}
