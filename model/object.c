@@ -201,3 +201,105 @@ void iommufd_object_destroy(struct iommufd_object *obj)
 		break;
 	}
 }
+
+/* ------------------------------------------------------------ introspection */
+
+static uint32_t obj_id(const struct iommufd_object *obj)
+{
+	return obj ? obj->id : 0;
+}
+
+static void hwpt_info(const struct iommufd_hw_pagetable *hwpt,
+		      struct iommufd_object_info *info)
+{
+	info->fault_id = hwpt->fault ? obj_id(&hwpt->fault->obj) : 0;
+	if (hwpt->obj.type == IOMMUFD_OBJ_HWPT_PAGING) {
+		const struct iommufd_hwpt_paging *p =
+			container_of(hwpt, struct iommufd_hwpt_paging, common);
+
+		info->kind = IOMMUFD_OBJECT_HWPT_PAGING;
+		info->ioas_id = p->ioas ? p->ioas->obj.id : 0;
+		info->auto_domain = p->auto_domain;
+		info->nest_parent = p->nest_parent;
+	} else {
+		const struct iommufd_hwpt_nested *n =
+			container_of(hwpt, struct iommufd_hwpt_nested, common);
+
+		info->kind = IOMMUFD_OBJECT_HWPT_NESTED;
+		info->parent_id = n->parent ? n->parent->common.obj.id : 0;
+	}
+}
+
+static void object_info(const struct iommufd_object *obj,
+			struct iommufd_object_info *info)
+{
+	*info = (struct iommufd_object_info){
+		.id = obj->id,
+		.users = obj->users,
+	};
+	switch (obj->type) {
+	case IOMMUFD_OBJ_DEVICE: {
+		const struct iommufd_device *idev =
+			container_of(obj, struct iommufd_device, obj);
+
+		info->kind = IOMMUFD_OBJECT_DEVICE;
+		if (idev->igroup && idev->igroup->hwpt)
+			info->hwpt_id = idev->igroup->hwpt->obj.id;
+		break;
+	}
+	case IOMMUFD_OBJ_HWPT_PAGING:
+	case IOMMUFD_OBJ_HWPT_NESTED:
+		hwpt_info(container_of(obj, struct iommufd_hw_pagetable, obj),
+			  info);
+		break;
+	case IOMMUFD_OBJ_IOAS: {
+		const struct iommufd_ioas *ioas =
+			container_of(obj, struct iommufd_ioas, obj);
+		struct itree_iter it;
+		bool more;
+
+		info->kind = IOMMUFD_OBJECT_IOAS;
+		info->areas = ioas->iopt.area_itree.count;
+		for (more = itree_first(&ioas->iopt.area_itree, &it); more;
+		     more = itree_next(&it))
+			info->mapped += it.last - it.start + 1;
+		break;
+	}
+	case IOMMUFD_OBJ_ACCESS: {
+		const struct iommufd_access *access =
+			container_of(obj, struct iommufd_access, obj);
+
+		info->kind = IOMMUFD_OBJECT_ACCESS;
+		info->ioas_id = access->ioas ? access->ioas->obj.id : 0;
+		break;
+	}
+	case IOMMUFD_OBJ_FAULT:
+		info->kind = IOMMUFD_OBJECT_FAULT;
+		break;
+	case IOMMUFD_OBJ_SELFTEST:
+		info->kind = IOMMUFD_OBJECT_SELFTEST;
+		info->dev_id = iommufd_selftest_dev_id(obj);
+		break;
+	default:
+		break;
+	}
+}
+
+size_t iommufd_ctx_objects(const struct iommufd_ctx *ctx,
+			   struct iommufd_object_info *out, size_t max)
+{
+	const struct iommufd_objects *objs = &ctx->objects;
+	size_t n = 0;
+	uint32_t id;
+
+	for (id = 1; id < objs->cap; id++) {
+		const struct iommufd_object *obj = objs->slot[id];
+
+		if (!obj || !obj->finalized)
+			continue;
+		if (n < max)
+			object_info(obj, &out[n]);
+		n++;
+	}
+	return n;
+}

@@ -258,6 +258,8 @@ int iopt_read_and_clear_dirty_data(struct io_pagetable *iopt,
 /* selftest.c: IOMMU_TEST_CMD (IOMMUFD_CONFIG_TEST) */
 int iommufd_test(struct iommufd_ucmd *ucmd);
 void iommufd_selftest_destroy(struct iommufd_object *obj);
+/* The DEVICE a MOCK_DOMAIN stdev bound, 0 once it is gone */
+uint32_t iommufd_selftest_dev_id(const struct iommufd_object *obj);
 void iommufd_test_syz_conv_iova_id(struct iommufd_ctx *ictx, uint32_t ioas_id,
 				   uint64_t *iova, uint32_t *flags);
 

@@ -23,6 +23,15 @@ struct selftest_obj {
 	struct iommufd_dev *mock_dev;
 };
 
+uint32_t iommufd_selftest_dev_id(const struct iommufd_object *obj)
+{
+	const struct selftest_obj *sobj =
+		container_of(obj, struct selftest_obj, obj);
+
+	return sobj->mock_dev && sobj->mock_dev->idev ?
+		       sobj->mock_dev->idev->obj.id : 0;
+}
+
 struct staccess_item {
 	uint64_t iova, length;
 	uint32_t id;

@@ -704,3 +704,77 @@ Test(selftest, another_task_maps_its_own_memory)
 	cr_assert_eq(cacct.user_locked_vm, 0);
 	iommufd_mem_sim_free(csim);
 }
+
+/* iommufd_ctx_objects: the graph DESTROY follows, as userspace built it */
+Test(selftest, object_graph_snapshot)
+{
+	struct fixture f;
+	uint32_t ioas, stdev, hwpt, idev, parent, nested;
+	struct iommu_hwpt_selftest data = { .iotlb = IOMMU_TEST_IOTLB_DEFAULT };
+	struct iommu_hwpt_alloc alloc = { .size = sizeof(alloc) };
+	struct iommu_test_cmd cmd;
+	struct iommufd_object_info info[8];
+	size_t n;
+
+	setup(&f, IOMMUFD_CONFIG_TEST);
+	cr_assert_eq(iommufd_ctx_objects(f.h.ctx, info, 8), 0);
+	ioas = h_ioas_alloc(&f.h);
+	cr_assert_eq(h_map_fixed(&f.h, ioas, (uintptr_t)f.buf, 3 * 4096,
+				 MOCK_APERTURE_START), 0);
+	mock_domain(&f, ioas, 0, &stdev, &hwpt, &idev);
+	alloc.dev_id = idev;
+	alloc.pt_id = ioas;
+	alloc.flags = IOMMU_HWPT_ALLOC_NEST_PARENT;
+	ASSERT_OK(&f.h, IOMMU_HWPT_ALLOC, &alloc);
+	parent = alloc.out_hwpt_id;
+	alloc = (struct iommu_hwpt_alloc){
+		.size = sizeof(alloc), .dev_id = idev, .pt_id = parent,
+		.data_type = IOMMU_HWPT_DATA_SELFTEST, .data_len = sizeof(data),
+		.data_uptr = (uintptr_t)&data,
+	};
+	ASSERT_OK(&f.h, IOMMU_HWPT_ALLOC, &alloc);
+	nested = alloc.out_hwpt_id;
+
+	/* ioas 1, stdev 2, idev 3, hwpt 4 (the attach made it), parent 5... */
+	cr_assert_eq(iommufd_ctx_objects(f.h.ctx, NULL, 0), 6);
+	n = iommufd_ctx_objects(f.h.ctx, info, 2);
+	cr_assert_eq(n, 6, "the count, whatever fits");
+	cr_assert_eq(iommufd_ctx_objects(f.h.ctx, info, 8), 6);
+	for (size_t i = 1; i < 6; i++)
+		cr_assert_lt(info[i - 1].id, info[i].id, "ascending IDs");
+	cr_assert_eq(info[0].id, ioas);
+	cr_assert_eq(info[0].kind, IOMMUFD_OBJECT_IOAS);
+	cr_assert_eq(info[0].areas, 1);
+	cr_assert_eq(info[0].mapped, 3 * 4096);
+	cr_assert_eq(info[0].users, 3, "itself, hwpt and parent");
+	cr_assert_eq(info[1].id, stdev);
+	cr_assert_eq(info[1].kind, IOMMUFD_OBJECT_SELFTEST);
+	cr_assert_eq(info[1].dev_id, idev);
+	cr_assert_eq(info[2].id, idev);
+	cr_assert_eq(info[2].kind, IOMMUFD_OBJECT_DEVICE);
+	cr_assert_eq(info[2].hwpt_id, hwpt);
+	cr_assert_eq(info[3].id, hwpt);
+	cr_assert_eq(info[3].kind, IOMMUFD_OBJECT_HWPT_PAGING);
+	cr_assert_eq(info[3].ioas_id, ioas);
+	cr_assert(info[3].auto_domain);
+	cr_assert_eq(info[4].id, parent);
+	cr_assert_eq(info[4].ioas_id, ioas);
+	cr_assert(info[4].nest_parent);
+	cr_assert_not(info[4].auto_domain);
+	cr_assert_eq(info[5].id, nested);
+	cr_assert_eq(info[5].kind, IOMMUFD_OBJECT_HWPT_NESTED);
+	cr_assert_eq(info[5].parent_id, parent);
+
+	/* the device moves: the auto HWPT is gone, the edge follows */
+	cmd = (struct iommu_test_cmd){ .op = IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE,
+				       .id = stdev,
+				       .mock_domain_replace.pt_id = nested };
+	cr_assert_eq(test_cmd(&f, &cmd), 0);
+	n = iommufd_ctx_objects(f.h.ctx, info, 8);
+	cr_assert_eq(n, 5);
+	cr_assert_eq(info[2].id, idev);
+	cr_assert_eq(info[2].hwpt_id, nested);
+	cr_assert_eq(info[3].id, parent);
+	cr_assert_eq(info[0].users, 2, "itself and the parent");
+	teardown(&f);
+}

@@ -225,6 +225,42 @@ long iommufd_ctx_ioctl_as(struct iommufd_ctx *ctx,
  */
 int iommufd_ctx_check(const struct iommufd_ctx *ctx, char *why, size_t len);
 
+/*
+ * The object graph of a context, for tools that draw or compare it
+ * (tools/trace2dot): one entry per published object (not those under
+ * construction, which userspace cannot see either), by ascending ID.
+ * The *_id members are the objects this one holds a reference on, 0 for
+ * none; together they are the edges the kernel's DESTROY rules follow.
+ */
+enum iommufd_object_kind {
+	IOMMUFD_OBJECT_DEVICE = 1,
+	IOMMUFD_OBJECT_HWPT_PAGING,
+	IOMMUFD_OBJECT_HWPT_NESTED,
+	IOMMUFD_OBJECT_IOAS,
+	IOMMUFD_OBJECT_ACCESS,
+	IOMMUFD_OBJECT_FAULT,
+	IOMMUFD_OBJECT_SELFTEST, /* IOMMU_TEST_OP_MOCK_DOMAIN's stdev */
+};
+
+struct iommufd_object_info {
+	uint32_t id;
+	uint32_t kind;	    /* enum iommufd_object_kind */
+	uint32_t users;	    /* the object's users count */
+	uint32_t ioas_id;   /* HWPT_PAGING, ACCESS: the IOAS it uses */
+	uint32_t parent_id; /* HWPT_NESTED: its NEST_PARENT HWPT */
+	uint32_t hwpt_id;   /* DEVICE: the HWPT its group is attached to */
+	uint32_t fault_id;  /* HWPT_*: the fault queue it reports to */
+	uint32_t dev_id;    /* SELFTEST: the DEVICE bound for it */
+	bool auto_domain;   /* HWPT_PAGING: made by attaching to an IOAS */
+	bool nest_parent;   /* HWPT_PAGING: IOMMU_HWPT_ALLOC_NEST_PARENT */
+	uint64_t areas;	    /* IOAS: mappings */
+	uint64_t mapped;    /* IOAS: bytes mapped */
+};
+
+/* Fills up to @max entries of @out; returns the number of objects */
+size_t iommufd_ctx_objects(const struct iommufd_ctx *ctx,
+			   struct iommufd_object_info *out, size_t max);
+
 /* True when built with MODEL_DEBUG_INVARIANTS: every ioctl self-checks */
 bool iommufd_model_debug_invariants(void);
 
