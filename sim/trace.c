@@ -14,6 +14,9 @@
 #include <string.h>
 
 #include <jansson.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include <iommufd/model.h>
 #include <iommufd/platform.h>
@@ -775,8 +778,14 @@ struct sim_reader {
 	FILE *f;
 	char *name;
 	unsigned int line;
+	/*
+	 * Read ahead in large blocks: the unread bytes are buf[pos, fill);
+	 * the current line (at lp) stays valid until the next read.
+	 */
 	char *buf;
-	size_t cap;
+	size_t cap, pos, fill;
+	bool eof;
+	const char *lp;
 	bool header_done;
 	bool have_seq;
 	uint64_t last_seq;
@@ -785,6 +794,16 @@ struct sim_reader {
 	size_t nh, caph;
 	/* the header's, NULL when it has none */
 	struct sim_machine *machine;
+	/* records the fast path read, and whether it may (tests turn it off) */
+	uint64_t nfast;
+	bool no_fast;
+	struct fj *fj; /* the fast path's nodes, FJ_MAX of them */
+	/* sim_reader_keep: what was read so far, and whether that is all */
+	struct kstore *keep;
+	bool at_end;
+	/* sim_reader_kept: the records come from @src, not a file */
+	struct kstore *src;
+	struct sim_header *khdr; /* the header, with either */
 };
 
 static struct handle_ent *handle_find(struct sim_reader *r, uint64_t handle,
@@ -1454,6 +1473,1236 @@ static int commit_record(struct sim_reader *r, struct pctx *p,
 	return 0;
 }
 
+/* --------------------------------------------------------- fast path */
+
+/*
+ * Nearly every line of a long trace is an ioctl record of one shape: fd,
+ * request, arg, in and out given as fields and hex. A jansson DOM for such
+ * a line costs many times the model's work on it, so these lines are read
+ * by a small scanner straight into the record.
+ *
+ * The fast path decides nothing on its own. It accepts a subset of JSON
+ * (ASCII strings without escapes, integers of at most 18 digits, no reals,
+ * bounded size and depth) and only records whose every member it checks
+ * the way the jansson path does; on anything else, including every line
+ * the jansson path would reject, it steps aside and the line is read again
+ * from the start by the jansson path. Errors and their messages therefore
+ * always come from one place, and a record read either way is the same.
+ */
+
+#define FJ_MAX 128
+#define FJ_MAX_DEPTH 16
+#define FJ_ASIDE 1 /* step aside: let the jansson path read the line */
+
+enum fj_type { FJ_NULL, FJ_FALSE, FJ_TRUE, FJ_INT, FJ_STR, FJ_OBJ, FJ_ARR };
+
+/* A JSON value, in an array of them: 0 is the root, so 0 means "none" */
+struct fj {
+	uint8_t type;
+	bool neg;	/* FJ_INT: below zero */
+	uint16_t next;	/* the next member or element */
+	uint16_t child; /* FJ_OBJ, FJ_ARR: the first member or element */
+	uint32_t klen;
+	uint32_t len;	/* FJ_STR */
+	const char *key; /* the member's name (members only) */
+	const char *s;	 /* FJ_STR: the bytes between the quotes */
+	uint64_t mag;	 /* FJ_INT: the magnitude */
+};
+
+struct fj_scan {
+	/*
+	 * The line is [p, end); the reader keeps READ_PAD readable bytes
+	 * after it, so a peek at *end is safe (never believed, though).
+	 */
+	const char *p, *end;
+	struct fj *n;
+	unsigned int nn, depth;
+};
+
+#define FJ_INLINE static inline __attribute__((always_inline))
+
+FJ_INLINE void fj_ws(struct fj_scan *sc)
+{
+	/* traces are written compact: mostly there is none */
+	if ((unsigned char)*sc->p > ' ')
+		return;
+	while (sc->p < sc->end && (*sc->p == ' ' || *sc->p == '\t' ||
+				   *sc->p == '\n' || *sc->p == '\r'))
+		sc->p++;
+}
+
+#define FJ_ONES 0x0101010101010101ull
+#define FJ_HIGHS 0x8080808080808080ull
+
+/* Whether any byte of @x is a quote, a backslash, a control byte or not ASCII */
+FJ_INLINE uint64_t fj_special8(uint64_t x)
+{
+	uint64_t q = x ^ (FJ_ONES * '"'), b = x ^ (FJ_ONES * '\\');
+
+	/* the borrow tricks: a high bit where a byte is below 0x20, or zero */
+	return (((x - FJ_ONES * 0x20) & ~x) | ((q - FJ_ONES) & ~q) |
+		((b - FJ_ONES) & ~b) | x) &
+	       FJ_HIGHS;
+}
+
+/* sc->p is at the opening quote */
+FJ_INLINE bool fj_str(struct fj_scan *sc, const char **s, uint32_t *len)
+{
+	const char *q = ++sc->p;
+
+#ifdef __SSE2__
+	/* sixteen at a time: a signed compare catches both < 0x20 and >= 0x80 */
+	while (sc->end - q >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)q);
+		__m128i sp = _mm_or_si128(
+			_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+				     _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+			_mm_cmplt_epi8(x, _mm_set1_epi8(0x20)));
+		unsigned int m = (unsigned int)_mm_movemask_epi8(sp);
+
+		if (m) {
+			q += __builtin_ctz(m);
+			goto tail;
+		}
+		q += 16;
+	}
+#endif
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/*
+	 * Eight bytes at a time; the lowest flagged byte is the first special
+	 * one (the borrows only ever flag bytes above a true one).
+	 */
+	while (sc->end - q >= 8) {
+		uint64_t x, m;
+
+		memcpy(&x, q, 8);
+		m = fj_special8(x);
+		if (m) {
+			q += __builtin_ctzll(m) / 8;
+			break;
+		}
+		q += 8;
+	}
+#endif
+#ifdef __SSE2__
+tail:
+#endif
+	/* escapes, control bytes and UTF-8 are the jansson path's */
+	while (q < sc->end && *q != '"') {
+		unsigned char c = (unsigned char)*q;
+
+		if (c < 0x20 || c >= 0x80 || c == '\\')
+			return false;
+		q++;
+	}
+	if (q == sc->end || q - sc->p > UINT32_MAX)
+		return false;
+	*s = sc->p;
+	*len = (uint32_t)(q - sc->p);
+	sc->p = q + 1;
+	return true;
+}
+
+FJ_INLINE bool fj_lit(struct fj_scan *sc, const char *lit, size_t n)
+{
+	if ((size_t)(sc->end - sc->p) < n || memcmp(sc->p, lit, n))
+		return false;
+	sc->p += n;
+	return true;
+}
+
+FJ_INLINE bool fj_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool fj_children(struct fj_scan *sc, int idx, bool obj);
+
+/* The next value: its index, or -1 to step aside */
+FJ_INLINE int fj_value(struct fj_scan *sc)
+{
+	struct fj *n;
+	int idx;
+
+	fj_ws(sc);
+	if (sc->nn == FJ_MAX || sc->p == sc->end)
+		return -1;
+	idx = (int)sc->nn++;
+	n = &sc->n[idx];
+	n->next = n->child = 0;
+	n->key = NULL;
+	n->klen = 0;
+	switch (*sc->p) {
+	case '"':
+		n->type = FJ_STR;
+		return fj_str(sc, &n->s, &n->len) ? idx : -1;
+	case '{':
+	case '[':
+		n->type = *sc->p == '{' ? FJ_OBJ : FJ_ARR;
+		return fj_children(sc, idx, n->type == FJ_OBJ) ? idx : -1;
+	case 't':
+		n->type = FJ_TRUE;
+		return fj_lit(sc, "true", 4) ? idx : -1;
+	case 'f':
+		n->type = FJ_FALSE;
+		return fj_lit(sc, "false", 5) ? idx : -1;
+	case 'n':
+		n->type = FJ_NULL;
+		return fj_lit(sc, "null", 4) ? idx : -1;
+	default: {
+		const char *q = sc->p;
+		bool neg = false;
+		uint64_t m = 0;
+		unsigned int digits = 0;
+
+		if (*q == '-') {
+			neg = true;
+			q++;
+		}
+		if (q == sc->end || !fj_digit(*q))
+			return -1;
+		if (*q == '0') {
+			q++;
+		} else {
+			/* 18 digits always fit jansson's json_int_t */
+			for (; q < sc->end && fj_digit(*q); q++) {
+				if (++digits > 18)
+					return -1;
+				m = m * 10 + (uint64_t)(*q - '0');
+			}
+		}
+		/* reals and leading zeros are the jansson path's */
+		if (q < sc->end && (fj_digit(*q) || *q == '.' || *q == 'e' ||
+				    *q == 'E'))
+			return -1;
+		n->type = FJ_INT;
+		/* jansson reads "-0" as 0 */
+		n->neg = neg && m;
+		n->mag = m;
+		sc->p = q;
+		return idx;
+	}
+	}
+}
+
+/* The members or elements of the container @idx; sc->p is at its bracket */
+static bool fj_children(struct fj_scan *sc, int idx, bool obj)
+{
+	char close = obj ? '}' : ']';
+	uint64_t seen = 0; /* members' names, one bit of a hash each */
+	int prev = 0;
+
+	if (++sc->depth > FJ_MAX_DEPTH)
+		return false;
+	sc->p++;
+	fj_ws(sc);
+	if (sc->p < sc->end && *sc->p == close) {
+		sc->p++;
+		sc->depth--;
+		return true;
+	}
+	for (;;) {
+		const char *k = NULL;
+		uint32_t kl = 0;
+		int c;
+
+		if (obj) {
+			fj_ws(sc);
+			if (sc->p == sc->end || *sc->p != '"' ||
+			    !fj_str(sc, &k, &kl))
+				return false;
+			fj_ws(sc);
+			if (sc->p == sc->end || *sc->p != ':')
+				return false;
+			sc->p++;
+		}
+		c = fj_value(sc);
+		if (c < 0)
+			return false;
+		if (obj) {
+			/*
+			 * The jansson path rejects duplicate members; names
+			 * are compared only when their hash bit was seen.
+			 */
+			uint64_t bit = (uint64_t)1
+				       << ((kl * 7 + (unsigned char)k[0] +
+					    (unsigned char)k[kl / 2] * 3 +
+					    (unsigned char)k[kl ? kl - 1 : 0]) &
+					   63);
+
+			if (seen & bit) {
+				for (int i = sc->n[idx].child; i;
+				     i = sc->n[i].next)
+					if (sc->n[i].klen == kl &&
+					    !memcmp(sc->n[i].key, k, kl))
+						return false;
+			}
+			seen |= bit;
+			sc->n[c].key = k;
+			sc->n[c].klen = kl;
+		}
+		if (prev)
+			sc->n[prev].next = (uint16_t)c;
+		else
+			sc->n[idx].child = (uint16_t)c;
+		prev = c;
+		fj_ws(sc);
+		if (sc->p == sc->end)
+			return false;
+		if (*sc->p == ',') {
+			sc->p++;
+			continue;
+		}
+		if (*sc->p != close)
+			return false;
+		sc->p++;
+		sc->depth--;
+		return true;
+	}
+}
+
+/* The line as an object in r->fj; false to step aside */
+static bool fj_parse(struct sim_reader *r, const char *buf, size_t len)
+{
+	struct fj_scan sc = { buf, buf + len, r->fj, 0, 0 };
+
+	fj_ws(&sc);
+	/* jansson, too, wants an object or array at the top */
+	if (sc.p == sc.end || *sc.p != '{' || fj_value(&sc) != 0)
+		return false;
+	fj_ws(&sc);
+	return sc.p == sc.end;
+}
+
+#define FJ_IS(n, lit) \
+	((n)->klen == sizeof(lit) - 1 && !memcmp((n)->key, lit, sizeof(lit) - 1))
+
+static bool fj_ignorable(const struct fj *n)
+{
+	if (n->klen < 2 || (n->key[0] != 'c' && n->key[0] != 'x'))
+		return false;
+	return FJ_IS(n, "comment") || (n->key[0] == 'x' && n->key[1] == '-');
+}
+
+/* The non-null member @key of object @o, or NULL (as member() does) */
+static const struct fj *fj_member(const struct fj *base, const struct fj *o,
+				  const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (int i = o->child; i; i = base[i].next)
+		if (base[i].klen == kl && !memcmp(base[i].key, key, kl))
+			return base[i].type == FJ_NULL ? NULL : &base[i];
+	return NULL;
+}
+
+/* 1 + the value of a hex digit, 0 for other bytes */
+static const int8_t fj_hex_digit[256] = {
+	['0'] = 1,  ['1'] = 2,	['2'] = 3,  ['3'] = 4,	['4'] = 5,  ['5'] = 6,
+	['6'] = 7,  ['7'] = 8,	['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12,
+	['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12,
+	['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
+/* parse_int's reading, on success only */
+static int fj_int(const struct fj *v, bool *neg, uint64_t *mag)
+{
+	const char *s, *e;
+	unsigned int base = 10;
+	uint64_t m = 0;
+
+	if (v->type == FJ_INT) {
+		*neg = v->neg;
+		*mag = v->mag;
+		return 0;
+	}
+	if (v->type != FJ_STR)
+		return FJ_ASIDE;
+	s = v->s;
+	e = s + v->len;
+	*neg = s < e && *s == '-';
+	if (*neg)
+		s++;
+	if (e - s >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (s == e)
+		return FJ_ASIDE;
+	/* too few digits to overflow: no need to check each step */
+	if (e - s <= (base == 16 ? 16 : 19)) {
+		for (; s < e; s++) {
+			int d = fj_hex_digit[(unsigned char)*s] - 1;
+
+			if (d < 0 || (unsigned int)d >= base)
+				return FJ_ASIDE;
+			m = m * base + (unsigned int)d;
+		}
+		*mag = m;
+		return 0;
+	}
+	for (; s < e; s++) {
+		int d = fj_hex_digit[(unsigned char)*s] - 1;
+
+		if (d < 0 || (unsigned int)d >= base ||
+		    m > (UINT64_MAX - (unsigned int)d) / base)
+			return FJ_ASIDE;
+		m = m * base + (unsigned int)d;
+	}
+	*mag = m;
+	return 0;
+}
+
+static int fj_u64(const struct fj *v, uint64_t max, uint64_t *out)
+{
+	bool neg;
+
+	if (fj_int(v, &neg, out) || (neg && *out) || *out > max)
+		return FJ_ASIDE;
+	return 0;
+}
+
+static int fj_s64(const struct fj *v, int64_t *out)
+{
+	bool neg;
+	uint64_t m;
+
+	if (fj_int(v, &neg, &m) ||
+	    (neg ? m > (uint64_t)INT64_MAX + 1 : m > (uint64_t)INT64_MAX))
+		return FJ_ASIDE;
+	*out = neg ? (int64_t)(0 - m) : (int64_t)m;
+	return 0;
+}
+
+/* @n bytes of hex string @v into @d */
+static int fj_hex_into(const struct fj *v, uint8_t *d, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)v->s;
+	size_t i = 0;
+
+#ifdef __SSE2__
+	/* sixteen digits to eight bytes; a digit's value is its low nibble, +9 for a letter */
+	for (; i + 8 <= n; i += 8) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + 2 * i));
+		__m128i l = _mm_or_si128(x, _mm_set1_epi8(0x20));
+		__m128i dig = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)),
+					    _mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1)));
+		__m128i let = _mm_and_si128(_mm_cmpgt_epi8(l, _mm_set1_epi8('a' - 1)),
+					    _mm_cmplt_epi8(l, _mm_set1_epi8('f' + 1)));
+		__m128i val, pair;
+
+		if (_mm_movemask_epi8(_mm_or_si128(dig, let)) != 0xffff)
+			return FJ_ASIDE;
+		val = _mm_add_epi8(_mm_and_si128(x, _mm_set1_epi8(0x0f)),
+				   _mm_and_si128(let, _mm_set1_epi8(9)));
+		/* each 16-bit lane holds (high digit, low digit), little-endian */
+		pair = _mm_or_si128(
+			_mm_slli_epi16(_mm_and_si128(val, _mm_set1_epi16(0xff)), 4),
+			_mm_srli_epi16(val, 8));
+		_mm_storel_epi64((__m128i *)(void *)(d + i),
+				 _mm_packus_epi16(pair, pair));
+	}
+#endif
+	for (; i < n; i++) {
+		int hi = fj_hex_digit[s[2 * i]], lo = fj_hex_digit[s[2 * i + 1]];
+
+		if (!hi || !lo)
+			return FJ_ASIDE;
+		d[i] = (uint8_t)((hi - 1) << 4 | (lo - 1));
+	}
+	return 0;
+}
+
+/* get_hex's reading into a new buffer */
+static int fj_hex(const struct fj *v, uint8_t **out, size_t *len)
+{
+	uint8_t *d;
+
+	if (v->type != FJ_STR || v->len % 2)
+		return FJ_ASIDE;
+	d = malloc(v->len / 2 + 1);
+	if (!d)
+		return FJ_ASIDE;
+	if (fj_hex_into(v, d, v->len / 2)) {
+		free(d);
+		return FJ_ASIDE;
+	}
+	*out = d;
+	*len = v->len / 2;
+	return 0;
+}
+
+/*
+ * Field @n of @st. Members mostly come in the descriptor's order, so the
+ * search starts after the previous find (*hint).
+ */
+static const struct sim_field *fj_field(const struct sim_struct *st,
+					const struct fj *n, unsigned int *hint)
+{
+	for (unsigned int k = 0; k < st->nfields; k++) {
+		unsigned int i = (*hint + k) % st->nfields;
+		const char *name = st->fields[i].name;
+
+		uint32_t c = 0;
+
+		while (c < n->klen && name[c] == n->key[c])
+			c++;
+		if (c == n->klen && !name[c]) {
+			*hint = i + 1;
+			return &st->fields[i];
+		}
+	}
+	return NULL;
+}
+
+/* encode_field's reading */
+static int fj_encode(const struct sim_field *f, const struct fj *v,
+		     uint8_t *dst)
+{
+	unsigned int bits = 8 * f->size;
+	uint64_t mag, raw;
+	bool neg;
+
+	if (f->type == SIM_FT_BYTES) {
+		if (v->type != FJ_STR || v->len != 2 * (size_t)f->size)
+			return FJ_ASIDE;
+		return fj_hex_into(v, dst, f->size);
+	}
+	if (fj_int(v, &neg, &mag))
+		return FJ_ASIDE;
+	if (neg && mag) {
+		if (f->type != SIM_FT_SINT || mag > (uint64_t)1 << (bits - 1))
+			return FJ_ASIDE;
+		raw = 0 - mag;
+	} else {
+		if (bits < 64 && mag >> bits)
+			return FJ_ASIDE;
+		raw = mag;
+	}
+	for (unsigned int i = 0; i < f->size; i++)
+		dst[i] = (uint8_t)(raw >> (8 * i));
+	return 0;
+}
+
+/* apply_fields' reading */
+static int fj_fields(const struct fj *base, const struct sim_struct *st,
+		     const struct fj *fields, struct sim_image *img,
+		     bool check)
+{
+	unsigned int hint = 0;
+
+	for (int i = fields->child; i; i = base[i].next) {
+		const struct fj *v = &base[i];
+		const struct sim_field *f;
+		uint8_t tmp[8];
+
+		if (fj_ignorable(v))
+			continue;
+		f = fj_field(st, v, &hint);
+		if (!f)
+			return FJ_ASIDE;
+		if (v->type == FJ_NULL)
+			continue;
+		if ((size_t)f->offset + f->size > img->len ||
+		    f->size > sizeof(tmp) || fj_encode(f, v, tmp))
+			return FJ_ASIDE;
+		if (check) {
+			for (uint32_t b = 0; b < f->size; b++)
+				if (img->data[f->offset + b] != tmp[b])
+					return FJ_ASIDE;
+			continue;
+		}
+		memcpy(img->data + f->offset, tmp, f->size);
+		if (img->known)
+			memset(img->known + f->offset, 1, f->size);
+	}
+	return 0;
+}
+
+static int fj_image_alloc(struct sim_image *img, size_t len, bool partial)
+{
+	img->data = calloc(len + 1, 1);
+	img->known = partial ? calloc(len + 1, 1) : NULL;
+	if (!img->data || (partial && !img->known))
+		return FJ_ASIDE; /* the record's clearing frees them */
+	img->len = len;
+	img->present = true;
+	return 0;
+}
+
+/* parse_struct's reading; @in for "out" */
+static int fj_struct(const struct fj *base, const struct sim_struct *st,
+		     const struct fj *obj, struct sim_image *img,
+		     const struct sim_image *in)
+{
+	const struct fj *hex = NULL, *fields = NULL;
+
+	if (obj->type != FJ_OBJ)
+		return FJ_ASIDE;
+	for (int i = obj->child; i; i = base[i].next) {
+		const struct fj *m = &base[i];
+
+		if (FJ_IS(m, "fields"))
+			fields = m->type == FJ_NULL ? NULL : m;
+		else if (FJ_IS(m, "hex"))
+			hex = m->type == FJ_NULL ? NULL : m;
+		else if (!fj_ignorable(m))
+			return FJ_ASIDE;
+	}
+	if (!hex && !fields)
+		return 0;
+	if (fields && (fields->type != FJ_OBJ || !st))
+		return FJ_ASIDE;
+
+	if (hex) {
+		if (fj_hex(hex, &img->data, &img->len))
+			return FJ_ASIDE;
+		img->present = true;
+		if (in && in->present && img->len != in->len)
+			return FJ_ASIDE;
+		return fields ? fj_fields(base, st, fields, img, true) : 0;
+	}
+
+	if (in) {
+		size_t len = 0;
+
+		if (in->present) {
+			len = in->len;
+		} else {
+			unsigned int hint = 0;
+
+			for (int i = fields->child; i; i = base[i].next) {
+				const struct sim_field *f =
+					fj_field(st, &base[i], &hint);
+
+				if (f && (size_t)f->offset + f->size > len)
+					len = (size_t)f->offset + f->size;
+			}
+		}
+		if (fj_image_alloc(img, len, true))
+			return FJ_ASIDE;
+	} else {
+		const struct fj *v = fj_member(base, fields, st->fields[0].name);
+		uint64_t size;
+
+		if (!st->sized || !v || fj_u64(v, UINT32_MAX, &size))
+			return FJ_ASIDE;
+		if (size > described_len(st))
+			size = described_len(st);
+		if (fj_image_alloc(img, size, false))
+			return FJ_ASIDE;
+	}
+	return fj_fields(base, st, fields, img, false);
+}
+
+/* parse_fd's reading */
+static int fj_fd(const struct fj *base, const struct fj *obj,
+		 struct sim_fdref *fd)
+{
+	const struct fj *k = NULL, *h = NULL, *n = NULL;
+	int kind;
+
+	if (obj->type != FJ_OBJ)
+		return FJ_ASIDE;
+	for (int i = obj->child; i; i = base[i].next) {
+		const struct fj *m = &base[i];
+		const struct fj *v = m->type == FJ_NULL ? NULL : m;
+
+		if (FJ_IS(m, "kind"))
+			k = v;
+		else if (FJ_IS(m, "handle"))
+			h = v;
+		else if (FJ_IS(m, "num"))
+			n = v;
+		else if (!fj_ignorable(m))
+			return FJ_ASIDE;
+	}
+	if (!k || k->type != FJ_STR || !h)
+		return FJ_ASIDE;
+	for (kind = 0; kind < SIM_FD_NKINDS; kind++) {
+		const char *name = sim_fdkind_name((enum sim_fdkind)kind);
+
+		if (!strncmp(name, k->s, k->len) && !name[k->len])
+			break;
+	}
+	if (kind == SIM_FD_NKINDS || fj_u64(h, UINT64_MAX, &fd->handle))
+		return FJ_ASIDE;
+	fd->kind = (uint8_t)kind;
+	fd->has_num = n != NULL;
+	if (n && (fj_s64(n, &fd->num) || fd->num < 0 || fd->num > INT32_MAX))
+		return FJ_ASIDE;
+	return 0;
+}
+
+/* A copy of string @v for the name look-ups, or NULL when it will not do */
+static const char *fj_cstr(const struct fj *v, char *buf, size_t size)
+{
+	if (v->type != FJ_STR || v->len >= size)
+		return NULL;
+	memcpy(buf, v->s, v->len);
+	buf[v->len] = 0;
+	return buf;
+}
+
+/* in m_ioctl's order */
+enum {
+	FJM_SEQ,
+	FJM_KIND,
+	FJM_FD,
+	FJM_IOCTL,
+	FJM_NR,
+	FJM_ARG,
+	FJM_IN,
+	FJM_IN_BUFFERS,
+	FJM_NEW_FD,
+	FJM_RET,
+	FJM_ERRNO,
+	FJM_OUT,
+	FJM_OUT_BUFFERS,
+	FJM_N,
+};
+
+/* Which member of an ioctl record @m is, FJM_N for none */
+static unsigned int fjm_index(const struct fj *m)
+{
+#define FJM_IS(m, lit, k) (!memcmp((m)->key, lit, sizeof(lit) - 1) ? (k) : FJM_N)
+
+	switch (m->klen) {
+	case 2:
+		return m->key[0] == 'f' ? FJM_IS(m, "fd", FJM_FD) :
+		       m->key[0] == 'n' ? FJM_IS(m, "nr", FJM_NR) :
+					  FJM_IS(m, "in", FJM_IN);
+	case 3:
+		return m->key[0] == 's' ? FJM_IS(m, "seq", FJM_SEQ) :
+		       m->key[0] == 'a' ? FJM_IS(m, "arg", FJM_ARG) :
+		       m->key[0] == 'r' ? FJM_IS(m, "ret", FJM_RET) :
+					  FJM_IS(m, "out", FJM_OUT);
+	case 4:
+		return FJM_IS(m, "kind", FJM_KIND);
+	case 5:
+		return m->key[0] == 'i' ? FJM_IS(m, "ioctl", FJM_IOCTL) :
+					  FJM_IS(m, "errno", FJM_ERRNO);
+	case 6:
+		return FJM_IS(m, "new_fd", FJM_NEW_FD);
+	case 10:
+		return FJM_IS(m, "in_buffers", FJM_IN_BUFFERS);
+	case 11:
+		return FJM_IS(m, "out_buffers", FJM_OUT_BUFFERS);
+	}
+	return FJM_N;
+#undef FJM_IS
+}
+
+/*
+ * The record in r->fj, if it is an ioctl record the fast path can check
+ * completely: 0 with @rec filled (nothing committed yet), or FJ_ASIDE.
+ */
+static int fj_ioctl_record(struct sim_reader *r, struct sim_record *rec)
+{
+	const struct fj *base = r->fj, *v[FJM_N] = { 0 };
+	const struct sim_struct *st;
+	struct handle_ent *he;
+	uint64_t cmd = 0;
+	char name[64];
+
+	for (int i = base[0].child; i; i = base[i].next) {
+		const struct fj *m = &base[i];
+		unsigned int k;
+
+		k = fjm_index(m);
+		if (k == FJM_N) {
+			if (!fj_ignorable(m))
+				return FJ_ASIDE;
+			continue;
+		}
+		v[k] = m->type == FJ_NULL ? NULL : m;
+	}
+	if (!v[FJM_KIND] || v[FJM_KIND]->type != FJ_STR ||
+	    v[FJM_KIND]->len != 5 || memcmp(v[FJM_KIND]->s, "ioctl", 5))
+		return FJ_ASIDE;
+	/* buffers and new files are rare: the jansson path's */
+	if (v[FJM_IN_BUFFERS] || v[FJM_OUT_BUFFERS] || v[FJM_NEW_FD])
+		return FJ_ASIDE;
+	rec->kind = SIM_REC_IOCTL;
+	if (!v[FJM_SEQ] || fj_u64(v[FJM_SEQ], UINT64_MAX, &rec->seq) ||
+	    (r->have_seq && rec->seq <= r->last_seq))
+		return FJ_ASIDE;
+	if (!v[FJM_FD] || fj_fd(base, v[FJM_FD], &rec->fd))
+		return FJ_ASIDE;
+	rec->has_fd = true;
+	he = handle_find(r, rec->fd.handle, NULL);
+	if (!he || !he->open || he->kind != rec->fd.kind)
+		return FJ_ASIDE;
+
+	if (v[FJM_NR] && fj_u64(v[FJM_NR], UINT32_MAX, &cmd))
+		return FJ_ASIDE;
+	if (v[FJM_IOCTL]) {
+		const char *s = fj_cstr(v[FJM_IOCTL], name, sizeof(name));
+
+		rec->ioc = s ? sim_ioctl_by_name(s) : NULL;
+		if (!rec->ioc || (v[FJM_NR] && cmd != rec->ioc->cmd))
+			return FJ_ASIDE;
+		rec->cmd = rec->ioc->cmd;
+	} else {
+		if (!v[FJM_NR])
+			return FJ_ASIDE;
+		rec->cmd = (uint32_t)cmd;
+		rec->ioc = sim_ioctl_by_cmd(rec->cmd);
+	}
+	st = rec->ioc ? rec->ioc->st : NULL;
+	if (v[FJM_ARG]) {
+		if (fj_u64(v[FJM_ARG], UINT64_MAX, &rec->arg))
+			return FJ_ASIDE;
+		rec->has_arg = true;
+	}
+	if (rec->ioc && rec->ioc->arg == SIM_ARG_VALUE && !v[FJM_ARG])
+		return FJ_ASIDE;
+	if (rec->ioc && rec->ioc->arg != SIM_ARG_STRUCT &&
+	    (v[FJM_IN] || v[FJM_OUT]))
+		return FJ_ASIDE;
+	if ((v[FJM_IN] || v[FJM_OUT]) && !v[FJM_ARG])
+		return FJ_ASIDE;
+	if (v[FJM_IN] && fj_struct(base, st, v[FJM_IN], &rec->in, NULL))
+		return FJ_ASIDE;
+
+	/* parse_result's reading */
+	if (v[FJM_RET]) {
+		if (fj_s64(v[FJM_RET], &rec->ret) || rec->ret < -1)
+			return FJ_ASIDE;
+		rec->has_ret = true;
+	}
+	if (v[FJM_ERRNO]) {
+		const struct fj *e = v[FJM_ERRNO];
+
+		if (e->type == FJ_STR) {
+			const char *s = fj_cstr(e, name, sizeof(name));
+
+			rec->err = s ? sim_errno_parse(s) : -1;
+			if (rec->err < 0)
+				return FJ_ASIDE;
+		} else {
+			uint64_t x;
+
+			if (fj_u64(e, 4095, &x) || !x)
+				return FJ_ASIDE;
+			rec->err = (int)x;
+		}
+		rec->has_errno = true;
+		if (rec->has_ret && rec->ret != -1)
+			return FJ_ASIDE;
+	}
+	if (v[FJM_OUT] &&
+	    fj_struct(base, st, v[FJM_OUT], &rec->out, &rec->in))
+		return FJ_ASIDE;
+	return 0;
+}
+
+/* The line at r->lp by the fast path: 1 read, 0 to step aside */
+static int fast_record(struct sim_reader *r, struct pctx *p, size_t len,
+		       struct sim_record *rec)
+{
+	if (r->no_fast)
+		return 0;
+	if (!r->fj) {
+		r->fj = malloc(FJ_MAX * sizeof(*r->fj));
+		if (!r->fj)
+			return 0;
+	}
+	if (!fj_parse(r, r->lp, len) || fj_ioctl_record(r, rec)) {
+		sim_record_clear(rec);
+		return 0;
+	}
+	rec->line = p->line;
+	r->nfast++;
+	return 1;
+}
+
+void sim_reader_set_fast(struct sim_reader *r, bool on)
+{
+	r->no_fast = !on;
+}
+
+uint64_t sim_reader_fast_records(const struct sim_reader *r)
+{
+	return r->nfast;
+}
+
+/* ------------------------------------------------------ kept records */
+
+/*
+ * Replay reads a trace twice: once to check all of it, once to run it.
+ * When the checking pass keeps what it read, the running pass needs no
+ * second parse. Records are kept compact: an ioctl record without buffers
+ * (nearly all of a long trace) as its few members and bytes, any other as
+ * the struct and what it points to. Past a bound the copy is dropped and
+ * the file is read again.
+ */
+
+#define KEEP_CHUNK ((size_t)4 << 20)
+
+struct kchunk {
+	struct kchunk *next;
+	size_t used, size;
+	_Alignas(8) unsigned char data[];
+};
+
+struct kstore {
+	struct kchunk *head, *tail;
+	size_t total, max;
+	/* reading back */
+	struct kchunk *cur;
+	size_t off;
+};
+
+enum { KEEP_IOCTL = 1, KEEP_ANY };
+
+#define KF_NUM (1u << 0)
+#define KF_ARG (1u << 1)
+#define KF_RET (1u << 2)
+#define KF_ERRNO (1u << 3)
+#define KF_IN (1u << 4)
+#define KF_OUT (1u << 5)
+#define KF_IN_PARTIAL (1u << 6)
+#define KF_OUT_PARTIAL (1u << 7)
+
+/* An ioctl record without buffers: followed by in's and out's bytes */
+struct kioctl {
+	uint32_t size; /* of the whole entry, a multiple of 8 */
+	uint8_t tag, fd_kind, flags;
+	uint32_t line, cmd;
+	int err;
+	uint64_t seq, handle, arg, in_len, out_len;
+	int64_t ret, num;
+	const struct sim_ioctl *ioc;
+};
+
+/* Any record: followed by the struct, then each buffer it owns */
+struct kany {
+	uint32_t size;
+	uint8_t tag;
+};
+
+static void kstore_free(struct kstore *ks)
+{
+	if (!ks)
+		return;
+	while (ks->head) {
+		struct kchunk *c = ks->head;
+
+		ks->head = c->next;
+		free(c);
+	}
+	free(ks);
+}
+
+/* @n (a multiple of 8) bytes at the end of the store, or NULL */
+static unsigned char *kreserve(struct kstore *ks, size_t n)
+{
+	struct kchunk *c = ks->tail;
+
+	if (!c || c->size - c->used < n) {
+		size_t room = ks->max - ks->total;
+		size_t size = n > KEEP_CHUNK ? n : KEEP_CHUNK;
+
+		/* the last chunk may be smaller, to use all of the bound */
+		if (size > room)
+			size = room;
+		if (size < n)
+			return NULL;
+		c = malloc(sizeof(*c) + size);
+		if (!c)
+			return NULL;
+		c->next = NULL;
+		c->used = 0;
+		c->size = size;
+		if (ks->tail)
+			ks->tail->next = c;
+		else
+			ks->head = c;
+		ks->tail = c;
+		ks->total += size;
+	}
+	c->used += n;
+	return c->data + c->used - n;
+}
+
+static size_t kalign(size_t n)
+{
+	return (n + 7) & ~(size_t)7;
+}
+
+static size_t image_bytes(const struct sim_image *img)
+{
+	return img->present ? img->len * (img->known ? 2 : 1) : 0;
+}
+
+/* Whether the compact form holds all of @rec */
+static bool kioctl_fits(const struct sim_record *rec)
+{
+	struct sim_record t;
+
+	if (rec->kind != SIM_REC_IOCTL || !rec->has_fd)
+		return false;
+	/* what kioctl carries, set as keep_next sets it: nothing else may differ */
+	sim_record_init(&t);
+	t.line = rec->line;
+	t.seq = rec->seq;
+	t.kind = rec->kind;
+	t.has_fd = true;
+	t.fd.kind = rec->fd.kind;
+	t.fd.handle = rec->fd.handle;
+	t.fd.has_num = rec->fd.has_num;
+	t.fd.num = rec->fd.num;
+	t.ioc = rec->ioc;
+	t.cmd = rec->cmd;
+	t.has_arg = rec->has_arg;
+	t.arg = rec->arg;
+	t.in = rec->in;
+	t.has_ret = rec->has_ret;
+	t.ret = rec->ret;
+	t.has_errno = rec->has_errno;
+	t.err = rec->err;
+	t.out = rec->out;
+	return !memcmp(&t, rec, sizeof(t));
+}
+
+static unsigned char *kput(unsigned char *p, const void *src, size_t n)
+{
+	memcpy(p, src, n);
+	return p + n;
+}
+
+static unsigned char *kput_image(unsigned char *p, const struct sim_image *img)
+{
+	if (!img->present)
+		return p;
+	p = kput(p, img->data, img->len);
+	return img->known ? kput(p, img->known, img->len) : p;
+}
+
+/* Keep @rec: 0, or -1 when it does not fit (the store is then useless) */
+static int keep_record(struct kstore *ks, const struct sim_record *rec)
+{
+	unsigned char *p;
+	size_t n;
+
+	if (kioctl_fits(rec)) {
+		struct kioctl k = {
+			.tag = KEEP_IOCTL,
+			.fd_kind = rec->fd.kind,
+			.line = rec->line,
+			.cmd = rec->cmd,
+			.err = rec->err,
+			.seq = rec->seq,
+			.handle = rec->fd.handle,
+			.arg = rec->arg,
+			.in_len = rec->in.len,
+			.out_len = rec->out.len,
+			.ret = rec->ret,
+			.num = rec->fd.num,
+			.ioc = rec->ioc,
+		};
+
+		k.flags = (rec->fd.has_num ? KF_NUM : 0) |
+			  (rec->has_arg ? KF_ARG : 0) |
+			  (rec->has_ret ? KF_RET : 0) |
+			  (rec->has_errno ? KF_ERRNO : 0) |
+			  (rec->in.present ? KF_IN : 0) |
+			  (rec->out.present ? KF_OUT : 0) |
+			  (rec->in.known ? KF_IN_PARTIAL : 0) |
+			  (rec->out.known ? KF_OUT_PARTIAL : 0);
+		n = kalign(sizeof(k) + image_bytes(&rec->in) +
+			   image_bytes(&rec->out));
+		if (n > UINT32_MAX)
+			return -1;
+		k.size = (uint32_t)n;
+		p = kreserve(ks, n);
+		if (!p)
+			return -1;
+		p = kput(p, &k, sizeof(k));
+		p = kput_image(p, &rec->in);
+		kput_image(p, &rec->out);
+		return 0;
+	}
+
+	{
+		const struct sim_image *imgs[3 + 2 * SIM_MAX_BUFS];
+		const char *strs[3] = { rec->path, rec->device, rec->raw };
+		struct kany k = { .tag = KEEP_ANY };
+		unsigned int ni = 0;
+
+		imgs[ni++] = &rec->in;
+		imgs[ni++] = &rec->out;
+		imgs[ni++] = &rec->data;
+		for (unsigned int i = 0; i < rec->n_in_bufs; i++)
+			imgs[ni++] = &rec->in_bufs[i].img;
+		for (unsigned int i = 0; i < rec->n_out_bufs; i++)
+			imgs[ni++] = &rec->out_bufs[i].img;
+		n = sizeof(k) + sizeof(*rec);
+		for (unsigned int i = 0; i < 3; i++)
+			n += strs[i] ? strlen(strs[i]) + 1 : 0;
+		for (unsigned int i = 0; i < ni; i++)
+			n += image_bytes(imgs[i]);
+		n = kalign(n);
+		if (n > UINT32_MAX)
+			return -1;
+		k.size = (uint32_t)n;
+		p = kreserve(ks, n);
+		if (!p)
+			return -1;
+		p = kput(p, &k, sizeof(k));
+		p = kput(p, rec, sizeof(*rec));
+		for (unsigned int i = 0; i < 3; i++)
+			if (strs[i])
+				p = kput(p, strs[i], strlen(strs[i]) + 1);
+		for (unsigned int i = 0; i < ni; i++)
+			p = kput_image(p, imgs[i]);
+		return 0;
+	}
+}
+
+/* A copy of @n bytes at *p (one spare byte, as the reader allocates) */
+static void *kget(const unsigned char **p, size_t n)
+{
+	unsigned char *d = malloc(n + 1);
+
+	if (d) {
+		memcpy(d, *p, n);
+		d[n] = 0;
+	}
+	*p += n;
+	return d;
+}
+
+/* Fill @img (len already set) from *p: false when out of memory */
+static bool kget_image(const unsigned char **p, struct sim_image *img,
+		       bool partial)
+{
+	img->data = kget(p, img->len);
+	img->known = partial ? kget(p, img->len) : NULL;
+	return img->data && (!partial || img->known);
+}
+
+/* The next kept record: 1, 0 at the end, -1 out of memory */
+static int keep_next(struct kstore *ks, struct sim_record *rec)
+{
+	const unsigned char *p;
+	uint32_t size;
+	bool ok = true;
+
+	while (ks->cur && ks->off == ks->cur->used) {
+		ks->cur = ks->cur->next;
+		ks->off = 0;
+	}
+	if (!ks->cur)
+		return 0;
+	p = ks->cur->data + ks->off;
+	memcpy(&size, p, sizeof(size));
+	ks->off += size;
+
+	if (p[offsetof(struct kioctl, tag)] == KEEP_IOCTL) {
+		struct kioctl k;
+
+		memcpy(&k, p, sizeof(k));
+		p += sizeof(k);
+		rec->line = k.line;
+		rec->seq = k.seq;
+		rec->kind = SIM_REC_IOCTL;
+		rec->has_fd = true;
+		rec->fd.kind = k.fd_kind;
+		rec->fd.handle = k.handle;
+		rec->fd.has_num = k.flags & KF_NUM;
+		rec->fd.num = k.num;
+		rec->ioc = k.ioc;
+		rec->cmd = k.cmd;
+		rec->has_arg = k.flags & KF_ARG;
+		rec->arg = k.arg;
+		rec->has_ret = k.flags & KF_RET;
+		rec->ret = k.ret;
+		rec->has_errno = k.flags & KF_ERRNO;
+		rec->err = k.err;
+		if (k.flags & KF_IN) {
+			rec->in.present = true;
+			rec->in.len = k.in_len;
+			ok &= kget_image(&p, &rec->in, k.flags & KF_IN_PARTIAL);
+		}
+		if (k.flags & KF_OUT) {
+			rec->out.present = true;
+			rec->out.len = k.out_len;
+			ok &= kget_image(&p, &rec->out, k.flags & KF_OUT_PARTIAL);
+		}
+		return ok ? 1 : -1;
+	}
+
+	{
+		struct sim_image *imgs[3 + 2 * SIM_MAX_BUFS];
+		char **strs[3] = { &rec->path, &rec->device, &rec->raw };
+		unsigned int ni = 0;
+
+		p += sizeof(struct kany);
+		memcpy(rec, p, sizeof(*rec));
+		p += sizeof(*rec);
+		/* the pointers copied are the old ones: only whether they were set counts */
+		for (unsigned int i = 0; i < 3; i++)
+			if (*strs[i]) {
+				size_t n = strlen((const char *)p) + 1;
+
+				*strs[i] = kget(&p, n - 1);
+				p++;
+				ok &= *strs[i] != NULL;
+			}
+		imgs[ni++] = &rec->in;
+		imgs[ni++] = &rec->out;
+		imgs[ni++] = &rec->data;
+		for (unsigned int i = 0; i < rec->n_in_bufs; i++)
+			imgs[ni++] = &rec->in_bufs[i].img;
+		for (unsigned int i = 0; i < rec->n_out_bufs; i++)
+			imgs[ni++] = &rec->out_bufs[i].img;
+		for (unsigned int i = 0; i < ni; i++) {
+			struct sim_image *img = imgs[i];
+			bool partial = img->known != NULL;
+
+			img->data = img->known = NULL;
+			if (img->present)
+				ok &= kget_image(&p, img, partial);
+		}
+		return ok ? 1 : -1;
+	}
+}
+
+void sim_reader_keep(struct sim_reader *r, size_t max)
+{
+	kstore_free(r->keep);
+	r->keep = calloc(1, sizeof(*r->keep));
+	if (r->keep)
+		r->keep->max = max;
+}
+
+/* Stop keeping: what was kept cannot stand for the trace any more */
+static void keep_drop(struct sim_reader *r)
+{
+	kstore_free(r->keep);
+	r->keep = NULL;
+}
+
+struct sim_reader *sim_reader_kept(struct sim_reader *r, const char *name)
+{
+	struct sim_reader *k;
+
+	if (!r->keep || !r->at_end)
+		return NULL;
+	k = sim_reader_new(NULL, name);
+	if (!k)
+		return NULL;
+	k->src = r->keep;
+	k->khdr = r->khdr;
+	r->keep = NULL;
+	r->khdr = NULL;
+	k->src->cur = k->src->head;
+	k->src->off = 0;
+	return k;
+}
+
 /* ------------------------------------------------------------ reader */
 
 struct sim_reader *sim_reader_new(FILE *f, const char *name)
@@ -1479,6 +2728,10 @@ void sim_reader_free(struct sim_reader *r)
 	free(r->buf);
 	free(r->h);
 	free(r->machine);
+	free(r->fj);
+	kstore_free(r->keep);
+	kstore_free(r->src);
+	free(r->khdr);
 	free(r);
 }
 
@@ -1490,6 +2743,113 @@ static bool blank(const char *s, size_t n)
 	return true;
 }
 
+#define READ_BLOCK ((size_t)1 << 20)
+/* bytes after the block that may be read, never used (the fast path peeks) */
+#define READ_PAD 64
+
+/* More bytes into the block: 1, 0 at the end of the file, -1 (errno) */
+static int refill(struct sim_reader *r)
+{
+	size_t got;
+
+	if (r->pos) {
+		memmove(r->buf, r->buf + r->pos, r->fill - r->pos);
+		r->fill -= r->pos;
+		r->pos = 0;
+	}
+	if (r->fill == r->cap) {
+		/* a line longer than the block: the block grows to hold it */
+		size_t ncap = r->cap ? 2 * r->cap : READ_BLOCK;
+		char *n = realloc(r->buf, ncap + READ_PAD);
+
+		if (!n)
+			return -1;
+		r->buf = n;
+		r->cap = ncap;
+		memset(r->buf + ncap, 0, READ_PAD);
+	}
+	errno = 0;
+	got = fread(r->buf + r->fill, 1, r->cap - r->fill, r->f);
+	r->fill += got;
+	if (got)
+		return 1;
+	if (ferror(r->f)) {
+		if (!errno)
+			errno = EIO;
+		return -1;
+	}
+	r->eof = true;
+	return 0;
+}
+
+/*
+ * The next line at r->lp, its length (newline included) in *len. 1: a
+ * line; 0: end of file; -1: error. Blank lines are skipped unless @first.
+ */
+static int read_line(struct sim_reader *r, struct pctx *p, bool first,
+		     size_t *len)
+{
+	for (;;) {
+		char *nl = NULL;
+		size_t n;
+
+		if (r->fill > r->pos)
+			nl = memchr(r->buf + r->pos, '\n', r->fill - r->pos);
+		if (!nl && !r->eof) {
+			if (refill(r) < 0) {
+				p->line = r->line + 1;
+				return fail(p, "read error: %s",
+					    strerror(errno));
+			}
+			continue;
+		}
+		if (!nl && r->pos == r->fill) {
+			p->line = r->line + 1;
+			if (first)
+				return fail(p, "empty trace: no header line");
+			return 0;
+		}
+		r->lp = r->buf + r->pos;
+		n = nl ? (size_t)(nl + 1 - r->lp) : r->fill - r->pos;
+		r->pos += n;
+		p->line = ++r->line;
+		if (memchr(r->lp, '\0', n))
+			return fail(p, "NUL byte in the line");
+		if (blank(r->lp, n)) {
+			if (first)
+				return fail(p, "line 1 must be the header");
+			continue;
+		}
+		*len = n;
+		return 1;
+	}
+}
+
+/* The line read_line left at r->lp as JSON: 0 and *out set, or -1 */
+static int load_json(struct sim_reader *r, struct pctx *p, size_t n,
+		     json_t **out)
+{
+	bool complete = n > 0 && r->lp[n - 1] == '\n';
+	json_error_t je;
+	json_t *j;
+
+	j = json_loadb(r->lp, n, JSON_REJECT_DUPLICATES, &je);
+	if (!j) {
+		if (!complete)
+			return fail(p, "truncated record: the file ends "
+				       "inside it (%s)", je.text);
+		if (strstr(je.text, "too big integer"))
+			return fail(p, "invalid JSON at column %d: %s "
+				       "(write integers of 2^63 and "
+				       "more as \"0x...\" strings)",
+				    je.column, je.text);
+		return fail(p, "invalid JSON at column %d: %s", je.column,
+			    je.text);
+	}
+	*out = j;
+	return 0;
+}
+
 /*
  * The next line as JSON. 1: *out set; 0: end of file; -1: error. Blank
  * lines are skipped unless @first.
@@ -1497,48 +2857,12 @@ static bool blank(const char *s, size_t n)
 static int read_json(struct sim_reader *r, struct pctx *p, bool first,
 		     json_t **out)
 {
-	for (;;) {
-		ssize_t n;
-		bool complete;
-		json_error_t je;
-		json_t *j;
+	size_t n;
+	int rc = read_line(r, p, first, &n);
 
-		errno = 0;
-		n = getline(&r->buf, &r->cap, r->f);
-		if (n < 0) {
-			p->line = r->line + 1;
-			if (ferror(r->f))
-				return fail(p, "read error: %s",
-					    strerror(errno ? errno : EIO));
-			if (first)
-				return fail(p, "empty trace: no header line");
-			return 0;
-		}
-		p->line = ++r->line;
-		complete = n > 0 && r->buf[n - 1] == '\n';
-		if (memchr(r->buf, '\0', (size_t)n))
-			return fail(p, "NUL byte in the line");
-		if (blank(r->buf, (size_t)n)) {
-			if (first)
-				return fail(p, "line 1 must be the header");
-			continue;
-		}
-		j = json_loadb(r->buf, (size_t)n, JSON_REJECT_DUPLICATES, &je);
-		if (!j) {
-			if (!complete)
-				return fail(p, "truncated record: the file ends "
-					       "inside it (%s)", je.text);
-			if (strstr(je.text, "too big integer"))
-				return fail(p, "invalid JSON at column %d: %s "
-					       "(write integers of 2^63 and "
-					       "more as \"0x...\" strings)",
-					    je.column, je.text);
-			return fail(p, "invalid JSON at column %d: %s",
-				    je.column, je.text);
-		}
-		*out = j;
-		return 1;
-	}
+	if (rc != 1)
+		return rc;
+	return load_json(r, p, n, out) ? -1 : 1;
 }
 
 static int parse_register(struct pctx *p, json_t *o, const char *key,
@@ -1841,6 +3165,11 @@ int sim_reader_header(struct sim_reader *r, struct sim_header *hdr,
 	memset(hdr, 0, sizeof(*hdr));
 	if (r->header_done)
 		return fail(&p, "the header was already read");
+	if (r->src) {
+		*hdr = *r->khdr;
+		r->header_done = true;
+		return 0;
+	}
 	if (read_json(r, &p, true, &j) != 1)
 		return -1;
 	v = member(j, "format");
@@ -1910,6 +3239,13 @@ int sim_reader_header(struct sim_reader *r, struct sim_header *hdr,
 		}
 		*r->machine = hdr->machine;
 	}
+	if (r->keep) {
+		r->khdr = malloc(sizeof(*r->khdr));
+		if (r->khdr)
+			*r->khdr = *hdr;
+		else
+			keep_drop(r);
+	}
 	r->header_done = true;
 	rc = 0;
 out:
@@ -1922,14 +3258,36 @@ int sim_reader_next(struct sim_reader *r, struct sim_record *rec,
 {
 	struct pctx p = { r->name, r->line, err };
 	json_t *j;
+	size_t n;
 	int rc;
 
 	sim_record_clear(rec);
 	if (!r->header_done)
 		return fail(&p, "the header has not been read");
-	rc = read_json(r, &p, false, &j);
-	if (rc <= 0)
+	if (r->src) {
+		rc = keep_next(r->src, rec);
+		if (rc < 0) {
+			sim_record_clear(rec);
+			return fail(&p, "out of memory");
+		}
 		return rc;
+	}
+	rc = read_line(r, &p, false, &n);
+	if (rc <= 0) {
+		r->at_end = rc == 0;
+		return rc;
+	}
+	if (fast_record(r, &p, n, rec)) {
+		if (commit_record(r, &p, rec)) {
+			sim_record_clear(rec);
+			return -1;
+		}
+		if (r->keep && keep_record(r->keep, rec))
+			keep_drop(r);
+		return 1;
+	}
+	if (load_json(r, &p, n, &j))
+		return -1;
 	rc = parse_record(r, &p, j, rec);
 	if (!rc && rec->kind == SIM_REC_PAGE_REQUEST) {
 		rec->raw = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -1943,6 +3301,8 @@ int sim_reader_next(struct sim_reader *r, struct sim_record *rec,
 		sim_record_clear(rec);
 		return -1;
 	}
+	if (r->keep && keep_record(r->keep, rec))
+		keep_drop(r);
 	return 1;
 }
 

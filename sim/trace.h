@@ -235,7 +235,8 @@ int sim_errno_parse(const char *name);
  * The reader. @name is used in messages only. It keeps the header's
  * machine, so that device names in records are checked against it. The reader does not own
  * @f. Every call that fails fills @err; after a failure the reader should
- * not be used further.
+ * not be used further. It reads @f ahead in large blocks: where @f stands
+ * after a call is not where the record ended.
  */
 struct sim_reader;
 struct sim_reader *sim_reader_new(FILE *f, const char *name);
@@ -246,6 +247,23 @@ int sim_reader_header(struct sim_reader *r, struct sim_header *hdr,
 /* The next record: 1, 0 at the end of the trace, -1 on error */
 int sim_reader_next(struct sim_reader *r, struct sim_record *rec,
 		    struct sim_err *err);
+/*
+ * Common ioctl records are read by a fast path that needs no JSON DOM and
+ * gives the same records; every other line, and every line in error, is
+ * read by jansson. Turning it off (on by default) lets tests hold the two
+ * against each other; the count says how many records it read.
+ */
+void sim_reader_set_fast(struct sim_reader *r, bool on);
+uint64_t sim_reader_fast_records(const struct sim_reader *r);
+/*
+ * Keep a compact copy of every record read (call before the header), as
+ * long as the copies take at most @max bytes. Once @r has read the whole
+ * trace without error, sim_reader_kept() moves them into a new reader of
+ * @name that gives the same header and records again without reading any
+ * file; NULL when they did not fit or the trace was not read to its end.
+ */
+void sim_reader_keep(struct sim_reader *r, size_t max);
+struct sim_reader *sim_reader_kept(struct sim_reader *r, const char *name);
 
 /*
  * The writer. Both return 0, or -1 with errno set (I/O or allocation).

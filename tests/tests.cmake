@@ -21,6 +21,10 @@ add_test(NAME sim_cli_help COMMAND iommufd-sim --help)
 set_tests_properties(sim_cli_help PROPERTIES
 	PASS_REGULAR_EXPRESSION "iommufd-sim replay TRACE")
 set_tests_properties(sim_cli_replay_example sim_cli_help PROPERTIES LABELS unit)
+model_test(sim_trace_fast LABELS unit)
+target_link_libraries(test_sim_trace_fast PRIVATE iommufd_sim_core)
+target_compile_definitions(test_sim_trace_fast PRIVATE
+	SIM_EXAMPLES_DIR="${CMAKE_SOURCE_DIR}/examples/traces")
 model_test(sim_devices LABELS unit)
 target_link_libraries(test_sim_devices PRIVATE iommufd_sim_core)
 target_compile_definitions(test_sim_devices PRIVATE
