@@ -2,10 +2,12 @@
 /*
  * Replaying a trace against the model (docs/trace-format.md, "Replay").
  *
- * The trace is read twice: once to validate every record, without running
- * anything, and once to execute it against a fresh model instance over
- * simulated memory, comparing each recorded result with the model's.
- * A trace that fails validation therefore executes nothing.
+ * The trace is gone through twice: once to validate every record, without
+ * running anything, and once to execute it against a fresh model instance
+ * over simulated memory, comparing each recorded result with the model's.
+ * A trace that fails validation therefore executes nothing. The first pass
+ * keeps a compact copy of the records for the second, up to a bound past
+ * which the file is read again.
  */
 #ifndef SIM_REPLAY_H
 #define SIM_REPLAY_H
