@@ -6,10 +6,13 @@
  * kept by one reader come back identical from sim_reader_kept().
  */
 #include <criterion/criterion.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "replay.h"
 #include "trace.h"
 
 #define HDR                                                             \
@@ -554,4 +557,87 @@ Test(sim_trace_fast, nothing_is_kept_past_the_bound_or_an_error)
 	k = keep_all(PRELUDE MAP(4) "\n" MAP(4) "\n", (size_t)1 << 20, &rc);
 	cr_assert_eq(rc, -1);
 	cr_assert_null(k);
+}
+
+/* ------------------------------------------------------------- replay */
+
+/*
+ * A map/unmap churn like tools/bench/gen_trace.py writes, replayed from
+ * the records validation kept; @bad_seq gets a wrong out.iova.
+ */
+static char *churn_trace(unsigned int pairs, unsigned int bad_seq)
+{
+	char *path = strdup("/tmp/sim_trace_fast_XXXXXX");
+	uint64_t seq = 3;
+	FILE *f;
+	int fd;
+
+	cr_assert_not_null(path);
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	f = fdopen(fd, "w");
+	cr_assert_not_null(f);
+	fprintf(f, HDR "{\"seq\":1,\"kind\":\"open\",\"fd\":{\"kind\":"
+		       "\"iommufd\",\"handle\":1,\"num\":3},\"ret\":3}\n"
+		       "{\"seq\":2,\"kind\":\"ioctl\"," FD1 ",\"ioctl\":"
+		       "\"IOMMU_IOAS_ALLOC\",\"arg\":\"0x10000\",\"in\":{"
+		       "\"fields\":{\"size\":12,\"flags\":0,\"out_ioas_id\":0}},"
+		       "\"ret\":0,\"out\":{\"fields\":{\"out_ioas_id\":1}}}\n");
+	for (unsigned int i = 0; i < pairs; i++, seq += 2) {
+		uint64_t iova = (uint64_t)(i % 64 + 1) << 12;
+
+		fprintf(f,
+			"{\"seq\":%" PRIu64 ",\"kind\":\"ioctl\"," FD1
+			",\"ioctl\":\"IOMMU_IOAS_MAP\",\"arg\":\"0x20000\","
+			"\"in\":{\"fields\":{\"size\":40,\"flags\":7,"
+			"\"ioas_id\":1,\"user_va\":\"0x%" PRIx64 "\","
+			"\"length\":4096,\"iova\":\"0x%" PRIx64 "\"}},"
+			"\"ret\":0,\"out\":{\"fields\":{\"iova\":\"0x%" PRIx64
+			"\"}}}\n",
+			seq, iova + (uint64_t)0x7f0000000000, iova,
+			seq == bad_seq ? iova + 0x1000 : iova);
+		fprintf(f,
+			"{\"seq\":%" PRIu64 ",\"kind\":\"ioctl\"," FD1
+			",\"ioctl\":\"IOMMU_IOAS_UNMAP\",\"arg\":\"0x20000\","
+			"\"in\":{\"fields\":{\"size\":24,\"ioas_id\":1,"
+			"\"iova\":\"0x%" PRIx64 "\",\"length\":4096}},\"ret\":0,"
+			"\"out\":{\"fields\":{\"length\":4096}}}\n",
+			seq + 1, iova);
+	}
+	cr_assert_eq(fclose(f), 0);
+	return path;
+}
+
+Test(sim_trace_fast, churn_replays_from_kept_records)
+{
+	char *path = churn_trace(1000, 0);
+	struct sim_replay_opts opts = { 0 };
+	struct sim_replay_result res;
+
+	cr_assert_eq(sim_replay_file(path, &opts, &res), SIM_REPLAY_AGREE,
+		     "%s", res.error);
+	cr_expect_eq(res.records, 2002);
+	cr_expect_eq(res.compared, 2002);
+	sim_replay_result_free(&res);
+	unlink(path);
+	free(path);
+}
+
+Test(sim_trace_fast, churn_divergence_is_named_by_its_line)
+{
+	/* seq 503 is the map on line 504 (the header is line 1) */
+	char *path = churn_trace(1000, 503);
+	struct sim_replay_opts opts = { 0 };
+	struct sim_replay_result res;
+
+	cr_assert_eq(sim_replay_file(path, &opts, &res), SIM_REPLAY_DIVERGED,
+		     "%s", res.error);
+	cr_assert_eq(res.ndiv, 1);
+	cr_expect_eq(res.divs[0].line, 504);
+	cr_expect_eq(res.divs[0].seq, 503);
+	cr_expect_str_eq(res.divs[0].field, "out.iova");
+	cr_expect_eq(res.records, 2002);
+	sim_replay_result_free(&res);
+	unlink(path);
+	free(path);
 }
