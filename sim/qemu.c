@@ -834,8 +834,8 @@ static int ev_alloc_hwpt(struct conv *c, const struct qval *v)
 static int ev_set_dirty(struct conv *c, const struct qval *v)
 {
 	struct qfile *f = iommufd_of(c, v[0].i);
-	int64_t ret;
-	int err;
+	int64_t ret = 0;
+	int err = 0;
 
 	if (!f || bool_val(c, "enable", v[2].i) ||
 	    errno_ret(c, v[3].i, &ret, &err))
@@ -855,8 +855,8 @@ static int ev_get_dirty(struct conv *c, const struct qval *v, int variant)
 	/* the later format has flags between size and page_size */
 	const struct qval *pg = &v[variant ? 5 : 4], *rv = &v[variant ? 6 : 5];
 	uint64_t flags = variant ? v[4].u : 0;
-	int64_t ret;
-	int err;
+	int64_t ret = 0;
+	int err = 0;
 
 	if (!f || errno_ret(c, rv->i, &ret, &err))
 		return -1;
@@ -878,8 +878,8 @@ static int ev_invalidate(struct conv *c, const struct qval *v)
 			   { "data_type", v[2].u }, { "entry_len", v[3].u },
 			   { "entry_num", v[4].u } };
 	struct kv out[] = { { "entry_num", v[5].u } };
-	int64_t ret;
-	int err;
+	int64_t ret = 0;
+	int err = 0;
 	char note[200];
 
 	if (!f || errno_ret(c, v[7].i, &ret, &err))
