@@ -4,7 +4,7 @@
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libcriterion-dev lcov clang
-      libclang-rt-14-dev linux-source-6.12 linux-libc-dev libjansson-dev)
+      libclang-rt-14-dev linux-source-6.12 linux-libc-dev libjansson-dev graphviz)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -949,6 +949,33 @@ static int run_record(struct replay *rp, struct sim_record *rec)
 	}
 }
 
+/* opts->observe: every open context once, in handle order */
+static int observe(struct replay *rp, const struct sim_record *rec)
+{
+	struct sim_replay_ctx *ctxs = calloc(rp->nh + 1, sizeof(*ctxs));
+	size_t n = 0;
+
+	if (!ctxs)
+		return -1;
+	for (size_t i = 0; i < rp->nh; i++) {
+		const struct rhandle *h = &rp->h[i];
+		size_t j;
+
+		if (!h->file || !h->file->ctx ||
+		    (h->kind != SIM_FD_IOMMUFD &&
+		     h->kind != SIM_FD_VFIO_CONTAINER))
+			continue;
+		for (j = 0; j < n && ctxs[j].ctx != h->file->ctx; j++)
+			;
+		if (j == n)
+			ctxs[n++] = (struct sim_replay_ctx){ h->handle,
+							     h->file->ctx };
+	}
+	rp->opts->observe(rp->opts->observe_priv, rec, ctxs, n);
+	free(ctxs);
+	return 0;
+}
+
 /* @again: validate's kept records, taken over (else @f is read again) */
 static enum sim_replay_status execute(struct replay *rp, FILE *f,
 				      const struct sim_header *hdr,
@@ -991,6 +1018,11 @@ static enum sim_replay_status execute(struct replay *rp, FILE *f,
 				     rp->name, rec.line);
 		}
 		res->records++;
+		if (rp->opts->observe && observe(rp, &rec)) {
+			sim_record_clear(&rec);
+			sim_reader_free(r);
+			return error(res, "%s: out of memory", rp->name);
+		}
 		if (checked)
 			res->compared++;
 		else

@@ -33,6 +33,15 @@ struct sim_divergence {
 	char got[160];
 };
 
+struct iommufd_ctx;
+struct sim_record;
+
+/* A context replay has open (sim_replay_opts.observe) */
+struct sim_replay_ctx {
+	uint64_t handle; /* the trace's handle of a file on it */
+	struct iommufd_ctx *ctx;
+};
+
 struct sim_replay_opts {
 	bool stop_at_first; /* stop after the first record that diverges */
 	FILE *record;	    /* if set, the model's own trace is written here */
@@ -42,6 +51,14 @@ struct sim_replay_opts {
 	 * below the header's "kernel" (SPEC.md 2.1)
 	 */
 	unsigned int kernel;
+	/*
+	 * If set, called after each record has run with the contexts open
+	 * then, each once however many handles share it: how tools look at
+	 * the model's state along a trace (tools/trace2dot)
+	 */
+	void (*observe)(void *priv, const struct sim_record *rec,
+			const struct sim_replay_ctx *ctxs, size_t n);
+	void *observe_priv;
 };
 
 /* The first SIM_REPLAY_KEEP divergences are kept; all are counted */

@@ -301,3 +301,22 @@ if(MODEL_PRELOAD)
 		$<TARGET_FILE:record_prog> $<TARGET_FILE:iommufd-preload>)
 	set_tests_properties(sim_cli_run_kernel PROPERTIES LABELS unit)
 endif()
+# trace2dot: the pictures (Criterion), and the CLI with Graphviz itself
+model_test(trace2dot LABELS unit)
+target_link_libraries(test_trace2dot PRIVATE trace2dot_draw)
+target_compile_definitions(test_trace2dot PRIVATE
+	SIM_EXAMPLES_DIR="${CMAKE_SOURCE_DIR}/examples/traces")
+add_test(NAME trace2dot_cli COMMAND sh -c "
+	set -u; t=\$(mktemp -d) || exit 9; ex=$1; rc=0
+	\"$2\" \$ex/vm-dirty-migration.jsonl -o \$t/g.dot || rc=1
+	\"$2\" --lifetimes \$ex/vfio-compat.jsonl > \$t/l.dot || rc=1
+	\"$2\" --at=999999 \$ex/vfio-compat.jsonl > /dev/null 2> \$t/err
+	test \$? = 2 && grep -q 'no record with that seq' \$t/err || rc=1
+	\"$2\" --at=x \$ex/vfio-compat.jsonl 2> /dev/null; test \$? = 2 || rc=1
+	\"$2\" /nonexistent.jsonl 2> /dev/null; test \$? = 2 || rc=1
+	if command -v dot > /dev/null; then
+		dot -Tsvg \$t/g.dot > /dev/null && dot -Tsvg \$t/l.dot > /dev/null || rc=1
+	fi
+	rm -rf \$t; exit \$rc" sh ${CMAKE_SOURCE_DIR}/examples/traces
+	$<TARGET_FILE:trace2dot>)
+set_tests_properties(trace2dot_cli PROPERTIES LABELS unit)
