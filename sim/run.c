@@ -16,6 +16,7 @@
 
 #include <iommufd/model.h>
 
+#include "options.h"
 #include "trace.h"
 #include "vfio_cdev.h"
 
@@ -121,50 +122,6 @@ static char *find_library(void)
 	return NULL;
 }
 
-static bool valid_caps(const char *s)
-{
-	static const char *const names[] = { "ipc_lock", "sys_resource",
-					     "sys_rawio" };
-
-	if (!strcmp(s, "none") || !strcmp(s, "all"))
-		return true;
-	while (*s) {
-		size_t len = strcspn(s, ",");
-		bool found = false;
-
-		if (len > 4 && !strncasecmp(s, "cap_", 4)) {
-			s += 4;
-			len -= 4;
-		}
-		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-			found |= strlen(names[i]) == len &&
-				 !strncasecmp(s, names[i], len);
-		if (!found)
-			return false;
-		s += len;
-		if (*s == ',')
-			s++;
-	}
-	return true;
-}
-
-static bool valid_size(const char *s)
-{
-	char *end;
-
-	if (!strcmp(s, "unlimited") || !strcmp(s, "infinity"))
-		return true;
-	if (!*s || *s == '-')
-		return false;
-	errno = 0;
-	strtoull(s, &end, 0);
-	if (errno || end == s)
-		return false;
-	if (*end && strchr("kKmMgG", *end))
-		end++;
-	return !*end;
-}
-
 /*
  * The machine is checked here, platform included, so that a bad one is
  * a message before the program starts; the library gets an absolute
@@ -246,14 +203,14 @@ int sim_cmd_run(int argc, char **argv)
 			}
 		} else if (!strncmp(a, "--caps=", 7)) {
 			caps = a + 7;
-			if (!valid_caps(caps)) {
+			if (!sim_parse_caps(caps, &(uint32_t){ 0 })) {
 				fprintf(stderr, "iommufd-sim run: bad --caps "
 						"'%s'\n", caps);
 				return 2;
 			}
 		} else if (!strncmp(a, "--memlock=", 10)) {
 			memlock = a + 10;
-			if (!valid_size(memlock)) {
+			if (!sim_parse_size(memlock, &(uint64_t){ 0 })) {
 				fprintf(stderr, "iommufd-sim run: bad --memlock "
 						"'%s'\n", memlock);
 				return 2;

@@ -29,6 +29,8 @@ model_test(sim_devices LABELS unit)
 target_link_libraries(test_sim_devices PRIVATE iommufd_sim_core)
 target_compile_definitions(test_sim_devices PRIVATE
 	SIM_EXAMPLES_DIR="${CMAKE_SOURCE_DIR}/examples/traces")
+model_test(sim_options LABELS unit)
+target_link_libraries(test_sim_options PRIVATE iommufd_sim_core)
 model_test(sim_vfio_cdev LABELS unit)
 target_link_libraries(test_sim_vfio_cdev PRIVATE iommufd_sim_core)
 add_test(NAME sim_cli_replay_vm_example COMMAND iommufd-sim replay

@@ -93,6 +93,7 @@
 #include <iommufd/uapi.h>
 #include <iommufd/uapi_test.h>
 
+#include "options.h"
 #include "vfio_cdev.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -281,77 +282,6 @@ static int tab_set(int fd, struct pfile *f)
 
 /* ------------------------------------------------------------ options */
 
-static bool parse_caps(const char *s, uint32_t *out)
-{
-	static const struct {
-		const char *name;
-		uint32_t bit;
-	} names[] = {
-		{ "ipc_lock", IOMMUFD_CAP_IPC_LOCK },
-		{ "sys_resource", IOMMUFD_CAP_SYS_RESOURCE },
-		{ "sys_rawio", IOMMUFD_CAP_SYS_RAWIO },
-	};
-	uint32_t caps = 0;
-
-	if (!strcmp(s, "none") || !*s) {
-		*out = 0;
-		return true;
-	}
-	if (!strcmp(s, "all")) {
-		*out = IOMMUFD_CAP_IPC_LOCK | IOMMUFD_CAP_SYS_RESOURCE |
-		       IOMMUFD_CAP_SYS_RAWIO;
-		return true;
-	}
-	while (*s) {
-		size_t len = strcspn(s, ",");
-		bool found = false;
-
-		if (len > 4 && !strncasecmp(s, "cap_", 4)) {
-			s += 4;
-			len -= 4;
-		}
-		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-			if (strlen(names[i].name) == len &&
-			    !strncasecmp(s, names[i].name, len)) {
-				caps |= names[i].bit;
-				found = true;
-			}
-		}
-		if (!found)
-			return false;
-		s += len;
-		if (*s == ',')
-			s++;
-	}
-	*out = caps;
-	return true;
-}
-
-static bool parse_size(const char *s, uint64_t *out)
-{
-	unsigned long long v;
-	char *end;
-
-	if (!strcmp(s, "unlimited") || !strcmp(s, "infinity")) {
-		*out = IOMMUFD_RLIM_INFINITY;
-		return true;
-	}
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s || *s == '-')
-		return false;
-	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
-	default: break;
-	}
-	if (*end)
-		return false;
-	*out = v;
-	return true;
-}
-
 /* Read once: a program changing its environment later means nothing here */
 static void parse_options(void)
 {
@@ -373,7 +303,7 @@ static void parse_options(void)
 			s);
 	s = getenv("IOMMUFD_SIM_CAPS");
 	if (s) {
-		opt.caps_set = parse_caps(s, &opt.caps);
+		opt.caps_set = sim_parse_caps(s, &opt.caps);
 		if (!opt.caps_set)
 			fprintf(stderr, "libiommufd-preload: cannot parse "
 					"IOMMUFD_SIM_CAPS='%s'; using the "
@@ -381,7 +311,7 @@ static void parse_options(void)
 	}
 	s = getenv("IOMMUFD_SIM_MEMLOCK");
 	if (s) {
-		opt.memlock_set = parse_size(s, &opt.memlock);
+		opt.memlock_set = sim_parse_size(s, &opt.memlock);
 		if (!opt.memlock_set)
 			fprintf(stderr, "libiommufd-preload: cannot parse "
 					"IOMMUFD_SIM_MEMLOCK='%s'; using "

@@ -59,6 +59,7 @@
 #include <iommufd/model.h>
 #include <iommufd/uapi.h>
 
+#include "options.h"
 #include "structs.h"
 #include "trace.h"
 
@@ -293,77 +294,6 @@ static bool capture(struct sim_image *img, uint64_t addr, size_t len)
 
 /* ------------------------------------------------------------ the task */
 
-static bool parse_caps(const char *s, uint32_t *out)
-{
-	static const struct {
-		const char *name;
-		uint32_t bit;
-	} names[] = {
-		{ "ipc_lock", IOMMUFD_CAP_IPC_LOCK },
-		{ "sys_resource", IOMMUFD_CAP_SYS_RESOURCE },
-		{ "sys_rawio", IOMMUFD_CAP_SYS_RAWIO },
-	};
-	uint32_t caps = 0;
-
-	if (!strcmp(s, "none") || !*s) {
-		*out = 0;
-		return true;
-	}
-	if (!strcmp(s, "all")) {
-		*out = IOMMUFD_CAP_IPC_LOCK | IOMMUFD_CAP_SYS_RESOURCE |
-		       IOMMUFD_CAP_SYS_RAWIO;
-		return true;
-	}
-	while (*s) {
-		size_t len = strcspn(s, ",");
-		bool found = false;
-
-		if (len > 4 && !strncasecmp(s, "cap_", 4)) {
-			s += 4;
-			len -= 4;
-		}
-		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-			if (strlen(names[i].name) == len &&
-			    !strncasecmp(s, names[i].name, len)) {
-				caps |= names[i].bit;
-				found = true;
-			}
-		}
-		if (!found)
-			return false;
-		s += len;
-		if (*s == ',')
-			s++;
-	}
-	*out = caps;
-	return true;
-}
-
-static bool parse_size(const char *s, uint64_t *out)
-{
-	unsigned long long v;
-	char *end;
-
-	if (!strcmp(s, "unlimited") || !strcmp(s, "infinity")) {
-		*out = IOMMUFD_RLIM_INFINITY;
-		return true;
-	}
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s || *s == '-')
-		return false;
-	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
-	default: break;
-	}
-	if (*end)
-		return false;
-	*out = v;
-	return true;
-}
-
 /*
  * What the kernel consults at each call. Over the model, the variables
  * that override the model's view (sim/preload/preload.c) are that view,
@@ -396,10 +326,10 @@ static struct sim_env task_env(void)
 		uint64_t ml;
 
 		s = getenv("IOMMUFD_SIM_CAPS");
-		if (s && parse_caps(s, &caps))
+		if (s && sim_parse_caps(s, &caps))
 			env.caps = caps;
 		s = getenv("IOMMUFD_SIM_MEMLOCK");
-		if (s && parse_size(s, &ml))
+		if (s && sim_parse_size(s, &ml))
 			env.rlimit_memlock = ml;
 	}
 	return env;
