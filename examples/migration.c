@@ -41,7 +41,7 @@ static uint64_t dirty_pass(uint32_t hwpt, const char *label)
 	must(iommufd_ctx_ioctl(ctx, IOMMU_HWPT_GET_DIRTY_BITMAP,
 			       (uintptr_t)&get), label);
 	n = (uint64_t)__builtin_popcountll(bitmap);
-	printf("    dirty pages: %llu (bitmap %#018llx)\n",
+	printf("    dirty pages: %llu (bitmap 0x%016llx)\n",
 	       (unsigned long long)n, (unsigned long long)bitmap);
 	return n;
 }

@@ -2,7 +2,7 @@
 # The main job on the bundled examples: build and install the model into a
 # private prefix, build the example programs against the installed package
 # with pkg-config (as another project would) and run them, then replay the
-# bundled trace (recorded results of Linux 6.12) against the model.
+# bundled traces against the model and draw one with trace2dot.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 prefix=$PWD/build/prefix
@@ -26,3 +26,14 @@ echo "== examples/traces/ioas-session.jsonl: replay against the model"
 "$prefix/bin/iommufd-sim" replay examples/traces/ioas-session.jsonl
 echo "== examples/traces/vm-dirty-migration.jsonl: a VT-d device, dirty tracking"
 "$prefix/bin/iommufd-sim" replay examples/traces/vm-dirty-migration.jsonl
+echo "== examples/traces/vfio-compat.jsonl: the /dev/vfio/vfio container interface"
+"$prefix/bin/iommufd-sim" replay examples/traces/vfio-compat.jsonl
+echo "== trace2dot: the VM trace's object graph after its attach and map (record 10)"
+"$prefix/bin/trace2dot" --at=10 examples/traces/vm-dirty-migration.jsonl \
+	-o build/vm-graph.dot
+if command -v dot >/dev/null; then
+	dot -Tsvg build/vm-graph.dot -o build/vm-graph.svg
+	echo "picture: build/vm-graph.svg"
+else
+	echo "picture: build/vm-graph.dot (install graphviz to render it)"
+fi
