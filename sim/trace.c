@@ -798,6 +798,7 @@ struct sim_reader {
 	uint64_t nfast;
 	bool no_fast;
 	struct fj *fj; /* the fast path's nodes, FJ_MAX of them */
+	const struct sim_ioctl *last_ioc[2];
 	/* sim_reader_keep: what was read so far, and whether that is all */
 	struct kstore *keep;
 	bool at_end;
@@ -1711,9 +1712,12 @@ static bool fj_children(struct fj_scan *sc, int idx, bool obj)
 			if (sc->p == sc->end || *sc->p != '"' ||
 			    !fj_str(sc, &k, &kl))
 				return false;
-			fj_ws(sc);
-			if (sc->p == sc->end || *sc->p != ':')
-				return false;
+			/* compact traces: the colon right after the name */
+			if (sc->p == sc->end || *sc->p != ':') {
+				fj_ws(sc);
+				if (sc->p == sc->end || *sc->p != ':')
+					return false;
+			}
 			sc->p++;
 		}
 		c = fj_value(sc);
@@ -1979,9 +1983,32 @@ static int fj_encode(const struct sim_field *f, const struct fj *v,
 			return FJ_ASIDE;
 		raw = mag;
 	}
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* @dst has room for 8 bytes; those past f->size are not looked at */
+	memcpy(dst, &raw, 8);
+#else
 	for (unsigned int i = 0; i < f->size; i++)
 		dst[i] = (uint8_t)(raw >> (8 * i));
+#endif
 	return 0;
+}
+
+/* Whether @n bytes at @a and @b agree (a field's size: mostly 2, 4 or 8) */
+static bool fj_same(const uint8_t *a, const uint8_t *b, uint32_t n)
+{
+	switch (n) {
+	case 8:
+		return !memcmp(a, b, 8);
+	case 4:
+		return !memcmp(a, b, 4);
+	case 2:
+		return !memcmp(a, b, 2);
+	default:
+		for (uint32_t i = 0; i < n; i++)
+			if (a[i] != b[i])
+				return false;
+		return true;
+	}
 }
 
 /* apply_fields' reading */
@@ -2007,9 +2034,8 @@ static int fj_fields(const struct fj *base, const struct sim_struct *st,
 		    f->size > sizeof(tmp) || fj_encode(f, v, tmp))
 			return FJ_ASIDE;
 		if (check) {
-			for (uint32_t b = 0; b < f->size; b++)
-				if (img->data[f->offset + b] != tmp[b])
-					return FJ_ASIDE;
+			if (!fj_same(img->data + f->offset, tmp, f->size))
+				return FJ_ASIDE;
 			continue;
 		}
 		memcpy(img->data + f->offset, tmp, f->size);
@@ -2239,7 +2265,16 @@ static int fj_ioctl_record(struct sim_reader *r, struct sim_record *rec)
 	if (v[FJM_IOCTL]) {
 		const char *s = fj_cstr(v[FJM_IOCTL], name, sizeof(name));
 
-		rec->ioc = s ? sim_ioctl_by_name(s) : NULL;
+		/* traces repeat a few requests: the last two found come first */
+		rec->ioc = NULL;
+		for (unsigned int i = 0; s && i < 2 && !rec->ioc; i++)
+			if (r->last_ioc[i] && !strcmp(r->last_ioc[i]->name, s))
+				rec->ioc = r->last_ioc[i];
+		if (s && !rec->ioc) {
+			rec->ioc = sim_ioctl_by_name(s);
+			r->last_ioc[1] = r->last_ioc[0];
+			r->last_ioc[0] = rec->ioc;
+		}
 		if (!rec->ioc || (v[FJM_NR] && cmd != rec->ioc->cmd))
 			return FJ_ASIDE;
 		rec->cmd = rec->ioc->cmd;
