@@ -2516,12 +2516,14 @@ static unsigned char *kput_image(unsigned char *p, const struct sim_image *img)
 }
 
 /* Keep @rec: 0, or -1 when it does not fit (the store is then useless) */
-static int keep_record(struct kstore *ks, const struct sim_record *rec)
+static int keep_record(struct kstore *ks, const struct sim_record *rec,
+		       bool fast)
 {
 	unsigned char *p;
 	size_t n;
 
-	if (kioctl_fits(rec)) {
+	/* the fast path sets nothing kioctl does not carry */
+	if (fast || kioctl_fits(rec)) {
 		struct kioctl k = {
 			.tag = KEEP_IOCTL,
 			.fd_kind = rec->fd.kind,
@@ -2820,9 +2822,10 @@ static int refill(struct sim_reader *r)
 /*
  * The next line at r->lp, its length (newline included) in *len. 1: a
  * line; 0: end of file; -1: error. Blank lines are skipped unless @first.
+ * Without @nul_check the caller checks for NUL bytes itself.
  */
 static int read_line(struct sim_reader *r, struct pctx *p, bool first,
-		     size_t *len)
+		     bool nul_check, size_t *len)
 {
 	for (;;) {
 		char *nl = NULL;
@@ -2848,7 +2851,7 @@ static int read_line(struct sim_reader *r, struct pctx *p, bool first,
 		n = nl ? (size_t)(nl + 1 - r->lp) : r->fill - r->pos;
 		r->pos += n;
 		p->line = ++r->line;
-		if (memchr(r->lp, '\0', n))
+		if (nul_check && memchr(r->lp, '\0', n))
 			return fail(p, "NUL byte in the line");
 		if (blank(r->lp, n)) {
 			if (first)
@@ -2893,7 +2896,7 @@ static int read_json(struct sim_reader *r, struct pctx *p, bool first,
 		     json_t **out)
 {
 	size_t n;
-	int rc = read_line(r, p, first, &n);
+	int rc = read_line(r, p, first, true, &n);
 
 	if (rc != 1)
 		return rc;
@@ -3307,7 +3310,7 @@ int sim_reader_next(struct sim_reader *r, struct sim_record *rec,
 		}
 		return rc;
 	}
-	rc = read_line(r, &p, false, &n);
+	rc = read_line(r, &p, false, r->no_fast, &n);
 	if (rc <= 0) {
 		r->at_end = rc == 0;
 		return rc;
@@ -3317,10 +3320,13 @@ int sim_reader_next(struct sim_reader *r, struct sim_record *rec,
 			sim_record_clear(rec);
 			return -1;
 		}
-		if (r->keep && keep_record(r->keep, rec))
+		if (r->keep && keep_record(r->keep, rec, true))
 			keep_drop(r);
 		return 1;
 	}
+	/* the fast path accepts no line with a NUL byte: checked only now */
+	if (!r->no_fast && memchr(r->lp, '\0', n))
+		return fail(&p, "NUL byte in the line");
 	if (load_json(r, &p, n, &j))
 		return -1;
 	rc = parse_record(r, &p, j, rec);
@@ -3336,7 +3342,7 @@ int sim_reader_next(struct sim_reader *r, struct sim_record *rec,
 		sim_record_clear(rec);
 		return -1;
 	}
-	if (r->keep && keep_record(r->keep, rec))
+	if (r->keep && keep_record(r->keep, rec, false))
 		keep_drop(r);
 	return 1;
 }

@@ -59,9 +59,10 @@ struct reading {
 	uint64_t fast;
 };
 
-static void read_text(const char *text, bool fast, struct reading *out)
+static void read_text_n(const char *text, size_t len, bool fast,
+			struct reading *out)
 {
-	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	FILE *f = fmemopen((void *)text, len, "r");
 	struct sim_reader *r;
 	struct sim_header hdr;
 	struct sim_record rec;
@@ -82,6 +83,11 @@ static void read_text(const char *text, bool fast, struct reading *out)
 	out->fast = sim_reader_fast_records(r);
 	sim_reader_free(r);
 	fclose(f);
+}
+
+static void read_text(const char *text, bool fast, struct reading *out)
+{
+	read_text_n(text, strlen(text), fast, out);
 }
 
 static void free_reading(struct reading *rd)
@@ -640,4 +646,41 @@ Test(sim_trace_fast, churn_divergence_is_named_by_its_line)
 	sim_replay_result_free(&res);
 	unlink(path);
 	free(path);
+}
+
+/* NUL bytes are looked for only once the fast path has stepped aside */
+Test(sim_trace_fast, nul_bytes_are_named_either_way)
+{
+	static const char *const lines[] = {
+		MAP(4) "\n",
+		"\n",
+		"   \n",
+		"{\"seq\":4,\"kind\":\"ioctl\"}\n",
+	};
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		size_t pre = strlen(PRELUDE), n = strlen(lines[i]);
+
+		for (size_t at = 0; at < n; at += n / 3 + 1) {
+			char *text = malloc(pre + n + 1);
+			struct reading *a = malloc(sizeof(*a));
+			struct reading *b = malloc(sizeof(*b));
+
+			cr_assert(text && a && b);
+			memcpy(text, PRELUDE, pre);
+			memcpy(text + pre, lines[i], n);
+			text[pre + at] = 0;
+			read_text_n(text, pre + n, true, a);
+			read_text_n(text, pre + n, false, b);
+			cr_expect_eq(a->rc, -1);
+			cr_expect_eq(b->rc, -1);
+			cr_expect_str_eq(a->err.msg, "t.jsonl:5: NUL byte in the line");
+			cr_expect_str_eq(b->err.msg, a->err.msg);
+			free_reading(a);
+			free_reading(b);
+			free(a);
+			free(b);
+			free(text);
+		}
+	}
 }
