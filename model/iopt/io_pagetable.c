@@ -112,8 +112,18 @@ static void free_range_tree(struct itree *t)
 	itree_init(t);
 }
 
+static void spares_free(struct iopt_spares *s)
+{
+	void *p;
+
+	while ((p = iopt_spare_get(s)))
+		free(p);
+}
+
 void iopt_destroy_table(struct io_pagetable *iopt)
 {
+	spares_free(&iopt->spare_areas);
+	spares_free(&iopt->spare_pages);
 	/* Areas are gone (unmap_all), domains and accesses detached first */
 	free_range_tree(&iopt->allowed_itree);
 	free_range_tree(&iopt->reserved_itree);
@@ -358,7 +368,8 @@ static void iopt_abort_area_at(struct io_pagetable *iopt,
 		else
 			itree_remove(&iopt->area_itree, area->start, area);
 	}
-	free(area);
+	if (!iopt_spare_put(&iopt->spare_areas, area))
+		free(area);
 }
 
 static void iopt_abort_area(struct io_pagetable *iopt, struct iopt_area *area)
@@ -382,7 +393,9 @@ static int iopt_alloc_area_pages(struct io_pagetable *iopt,
 		/* fail-nth: iopt_area_alloc()'s kzalloc */
 		if (iommufd_should_fail_slab(list[i].pages->source))
 			return -ENOMEM;
-		areas[i] = malloc(sizeof(*areas[i]));
+		areas[i] = iopt_spare_get(&iopt->spare_areas);
+		if (!areas[i])
+			areas[i] = malloc(sizeof(*areas[i]));
 		if (!areas[i])
 			return -ENOMEM;
 		*areas[i] = (struct iopt_area){ 0 };
@@ -473,7 +486,7 @@ int iopt_map_user_pages(struct io_pagetable *iopt, const struct iommufd_env *env
 	struct iopt_pages_list elm;
 	int rc;
 
-	elm.pages = iopt_alloc_pages(env, uptr, length,
+	elm.pages = iopt_alloc_pages(env, &iopt->spare_pages, uptr, length,
 				     iommu_prot & IOMMU_WRITE, &rc);
 	if (!elm.pages)
 		return rc;
@@ -568,7 +581,7 @@ static void iopt_remove_area_at(struct io_pagetable *iopt,
 	area_unfill_domains(iopt, area, pages);
 	iopt_pages_unlink_area(pages, area);
 	iopt_abort_area_at(iopt, area, it);
-	iopt_put_pages(pages);
+	iopt_put_pages_spare(pages, &iopt->spare_pages);
 }
 
 /*

@@ -120,6 +120,31 @@ struct iopt_access {
 	uint32_t iopt_access_list_id;
 };
 
+/*
+ * A few freed objects kept for the next MAP, so that map/unmap churn does
+ * not go through malloc and free (the interval trees keep spare blocks for
+ * the same reason).
+ */
+#define IOPT_SPARE_MAX 4
+struct iopt_spares {
+	void *slot[IOPT_SPARE_MAX];
+	unsigned int n;
+};
+
+static inline void *iopt_spare_get(struct iopt_spares *s)
+{
+	return s && s->n ? s->slot[--s->n] : NULL;
+}
+
+/* false: no room, the caller frees @p */
+static inline bool iopt_spare_put(struct iopt_spares *s, void *p)
+{
+	if (!s || s->n == IOPT_SPARE_MAX)
+		return false;
+	s->slot[s->n++] = p;
+	return true;
+}
+
 struct io_pagetable {
 	struct itree area_itree;
 	struct itree allowed_itree;
@@ -131,6 +156,7 @@ struct io_pagetable {
 	uint32_t access_cap;
 	uint64_t iova_alignment;
 	bool disable_large_pages;
+	struct iopt_spares spare_areas, spare_pages;
 };
 
 /* Where a pinned page lives: chunked sparse map of page index -> pin */
@@ -213,10 +239,16 @@ int iopt_alloc_iova(struct io_pagetable *iopt, uint64_t *iova, uint64_t uptr,
 		    uint64_t length);
 
 /* ---- pages.c */
+/* @spares: where to take the memory from first, or NULL */
 struct iopt_pages *iopt_alloc_pages(const struct iommufd_env *env,
-				    uint64_t uptr, uint64_t length,
-				    bool writable, int *err);
-void iopt_put_pages(struct iopt_pages *pages);
+				    struct iopt_spares *spares, uint64_t uptr,
+				    uint64_t length, bool writable, int *err);
+/* @spares: where the memory goes if this was the last reference, or NULL */
+void iopt_put_pages_spare(struct iopt_pages *pages, struct iopt_spares *spares);
+static inline void iopt_put_pages(struct iopt_pages *pages)
+{
+	iopt_put_pages_spare(pages, NULL);
+}
 static inline void iopt_get_pages_ref(struct iopt_pages *pages)
 {
 	pages->refs++;

@@ -151,8 +151,8 @@ static void map_free(struct iopt_pin_map *map)
 }
 
 struct iopt_pages *iopt_alloc_pages(const struct iommufd_env *env,
-				    uint64_t uptr, uint64_t length,
-				    bool writable, int *err)
+				    struct iopt_spares *spares, uint64_t uptr,
+				    uint64_t length, bool writable, int *err)
 {
 	struct iopt_pages *pages;
 	uint64_t end;
@@ -172,7 +172,9 @@ struct iopt_pages *iopt_alloc_pages(const struct iommufd_env *env,
 		return NULL;
 	}
 	/* malloc, not calloc: glibc's calloc skips the per-thread cache */
-	pages = malloc(sizeof(*pages));
+	pages = iopt_spare_get(spares);
+	if (!pages)
+		pages = malloc(sizeof(*pages));
 	if (!pages) {
 		*err = -ENOMEM;
 		return NULL;
@@ -190,13 +192,14 @@ struct iopt_pages *iopt_alloc_pages(const struct iommufd_env *env,
 	return pages;
 }
 
-void iopt_put_pages(struct iopt_pages *pages)
+void iopt_put_pages_spare(struct iopt_pages *pages, struct iopt_spares *spares)
 {
 	if (--pages->refs)
 		return;
 	/* Every user unpinned before the last area let go */
 	map_free(pages->pins);
-	free(pages);
+	if (!iopt_spare_put(spares, pages))
+		free(pages);
 }
 
 void iopt_pages_link_area(struct iopt_pages *pages, struct iopt_area *area)
