@@ -516,6 +516,58 @@ Test(itree, find_le)
 	itree_destroy(&t);
 }
 
+/*
+ * The last insert's leaf answers lookups inside its starts without a
+ * descent; removals that merge or free that leaf must not leave a lookup
+ * looking at a dead block (itree_check verifies the finger too).
+ */
+Test(itree, lookups_after_the_last_insert_leaf_is_merged_away)
+{
+	struct itree t;
+	struct itree_iter it;
+	unsigned int i, n = 3000;
+
+	itree_init(&t);
+	for (i = 0; i < n; i++)
+		cr_assert_eq(itree_insert_disjoint(&t, i * 8192ull,
+						   i * 8192ull + 4095,
+						   ip(i + 1)),
+			     0);
+	/* into the gap after span 1500: its leaf becomes the finger */
+	cr_assert_eq(itree_insert_disjoint(&t, 1500 * 8192ull + 4096,
+					   1500 * 8192ull + 8191, ip(n + 1)),
+		     0);
+	cr_assert(itree_iter_first(&t, 1500 * 8192ull + 5000,
+				   1500 * 8192ull + 5000, &it));
+	cr_assert_eq(it.item, ip(n + 1));
+	/* empty the neighbourhood so leaves merge and blocks are freed */
+	for (i = 1300; i < 1700; i++) {
+		cr_assert(itree_iter_first(&t, i * 8192ull, i * 8192ull, &it));
+		cr_assert_eq(it.item, ip(i + 1));
+		cr_assert(itree_remove_at(&t, &it));
+		if (i % 50 == 0)
+			check_ok(&t);
+	}
+	cr_assert(itree_remove(&t, 1500 * 8192ull + 4096, ip(n + 1)));
+	check_ok(&t);
+	for (i = 0; i < n; i++) {
+		bool present = i < 1300 || i >= 1700;
+
+		cr_assert_eq(itree_iter_first(&t, i * 8192ull + 100,
+					      i * 8192ull + 100, &it),
+			     present, "span %u", i);
+		if (present)
+			cr_assert_eq(it.item, ip(i + 1));
+	}
+	for (i = 0; i < 1300; i++)
+		cr_assert(itree_remove(&t, i * 8192ull, ip(i + 1)));
+	for (i = 1700; i < n; i++)
+		cr_assert(itree_remove(&t, i * 8192ull, ip(i + 1)));
+	cr_assert(itree_empty(&t));
+	check_ok(&t);
+	itree_destroy(&t);
+}
+
 Test(itree, remove_everything_both_directions)
 {
 	struct itree t;

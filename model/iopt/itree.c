@@ -51,10 +51,12 @@
  *
  * Latency. At 1e5+ spans every descent is a cache miss at the leaf and
  * often one level above. Those two levels get all their lines requested
- * at once (prefetch_block), and every node is searched by a linear count
- * with no early exit rather than a binary search, so a node costs one
- * memory latency however many of its lines are touched; the insert or
- * removal that follows an overlap query then finds its path in L1.
+ * at once (prefetch_block), and every node is searched by a binary search
+ * without branches (random keys would mispredict half of them), so a node
+ * costs one memory latency however many of its lines are touched. The
+ * leaf of the last insert (the finger) answers a disjoint lookup inside
+ * its starts with no descent at all: unmapping what was just mapped, or
+ * mapping next to it, stays in that leaf.
  *
  * Cursors carry (leaf, slot); leaves are doubly linked so ordered walks
  * and iter_next never go back up the tree. That makes iter_next linear in
@@ -246,6 +248,9 @@ static void block_put(struct itree *t, void *p)
 {
 	union itree_block *b = p;
 
+	if (p == t->finger)
+		t->finger = NULL;
+
 	if (t->nspare >= SPARE_MAX) {
 		free(b);
 		return;
@@ -372,6 +377,7 @@ void itree_init(struct itree *t)
 	t->first = t->last = NULL;
 	t->spare = NULL;
 	t->nspare = 0;
+	t->finger = NULL;
 }
 
 static void free_interior(struct itree_node *nd, unsigned int height)
@@ -647,6 +653,7 @@ static int insert(struct itree *t, uint64_t start, uint64_t last, void *item,
 	t->count++;
 	if (leaf->n < LEAF_SLOTS) {
 		leaf_put(leaf, pos, start, last, item);
+		t->finger = leaf;
 		return 0;
 	}
 	if (sib) {
@@ -748,9 +755,13 @@ static bool iter_first_disjoint(const struct itree *t, uint64_t start,
 				uint64_t last, struct itree_iter *it)
 {
 	const void *cur = t->root;
-	struct itree_leaf *leaf;
+	struct itree_leaf *leaf = t->finger;
 	unsigned int h, j;
 
+	/* inside the finger's starts: the descent would end there too */
+	if (leaf && leaf->n && leaf->start[0] <= start &&
+	    start <= leaf->start[leaf->n - 1])
+		goto found_leaf;
 	prefetch_block(cur, t->height);
 	for (h = t->height; h > 0; h--) {
 		const struct itree_node *nd = cur;
@@ -759,6 +770,7 @@ static bool iter_first_disjoint(const struct itree *t, uint64_t start,
 		prefetch_block(cur, h - 1);
 	}
 	leaf = (struct itree_leaf *)cur;
+found_leaf:
 	/* the first span reaching @start is the answer if it begins by @last */
 	j = count_le_leaf(leaf->start, leaf->n, start);
 	if (j && leaf->last[j - 1] >= start) {
@@ -1238,10 +1250,19 @@ int itree_check(const struct itree *t, char *why, size_t len)
 	if (t->height >= MAX_HEIGHT)
 		return fail(&c, "height %u", t->height);
 	if (!t->root) {
-		if (t->count || t->height || t->first || t->last)
+		if (t->count || t->height || t->first || t->last || t->finger)
 			return fail(&c, "no root but count %zu height %u",
 				    t->count, t->height);
 		return 0;
+	}
+	if (t->finger) {
+		const struct itree_leaf *l = t->first;
+
+		while (l && l != t->finger)
+			l = l->next;
+		if (!l)
+			return fail(&c, "finger %p is not a leaf of the tree",
+				    (void *)t->finger);
 	}
 	if (check_sub(&c, t->root, t->height, true, &min, &max))
 		return -1;

@@ -45,6 +45,12 @@ struct itree {
 	 */
 	void *spare;
 	unsigned int nspare;
+	/*
+	 * The leaf the last insert went into, or NULL: a lookup whose key
+	 * falls inside its span of starts needs no descent (unmapping what
+	 * was just mapped, sequential maps). Private to itree.c.
+	 */
+	struct itree_leaf *finger;
 };
 
 struct itree_iter {
