@@ -4,7 +4,7 @@
  * IOMMU, one page at a time, the translation coming from the driver's
  * hardware walk over the table bytes and the data from the memory
  * provider's pinned pages. A translation fault also raises a page
- * request, which only devices with page-request support deliver.
+ * request on devices with page-request support.
  */
 #include <string.h>
 
@@ -66,9 +66,46 @@ void iommufd_dev_iotlb_stats(const struct iommufd_dev *dev,
 int iommufd_dev_dma(struct iommufd_dev *dev, uint64_t iova, void *buf,
 		    size_t len, bool write)
 {
+	return iommufd_dev_dma_fault(dev, iova, buf, len, write, NULL);
+}
+
+/*
+ * A device that can issue page requests (PRI) asks for the page it could
+ * not reach: the request reaches a fault queue when its HWPT has one, the
+ * core answers it otherwise. Of the model's devices only the mock's have
+ * PRI (SPEC.md 7).
+ */
+static void raise_page_request(struct iommufd_dev *dev, uint64_t iova,
+			       bool write, struct iommufd_dma_fault *fault)
+{
+	struct iommufd_page_request req = {
+		.addr = iova & ~(DMA_PAGE - 1),
+		.perm = write ? IOMMU_FAULT_PERM_WRITE : IOMMU_FAULT_PERM_READ,
+		.last = true,
+	};
+	uint32_t code = 0;
+	int st;
+
+	if (dev->iommu->desc.kind != IOMMUFD_IOMMU_MOCK)
+		return;
+	st = iommufd_dev_page_request(dev, &req, &code);
+	if (fault && st >= 0) {
+		fault->raised = true;
+		fault->req = req;
+		fault->status = (enum iommufd_page_request_status)st;
+		fault->code = code;
+	}
+}
+
+int iommufd_dev_dma_fault(struct iommufd_dev *dev, uint64_t iova, void *buf,
+			  size_t len, bool write,
+			  struct iommufd_dma_fault *fault)
+{
 	const struct iommufd_mem *mem;
 	char *p = buf;
 
+	if (fault)
+		memset(fault, 0, sizeof(*fault));
 	if (!dev->ictx || !dev->attached)
 		return -ENODEV;
 	mem = &dev->ictx->env->mem;
@@ -82,18 +119,8 @@ int iommufd_dev_dma(struct iommufd_dev *dev, uint64_t iova, void *buf,
 		if (n > len)
 			n = len;
 		rc = translate(dev, mem, iova, write, &pa);
-		if (rc == -EFAULT || rc == -EPERM) {
-			/*
-			 * A device that can issue page requests (PRI) asks
-			 * for the page: it reaches a fault queue when its
-			 * HWPT has one, the core answers it otherwise.
-			 */
-			iommufd_fault_trigger_iopf(
-				dev, IOMMU_NO_PASID, 0,
-				write ? IOMMU_FAULT_PERM_WRITE :
-					IOMMU_FAULT_PERM_READ,
-				iova & ~(DMA_PAGE - 1));
-		}
+		if (rc == -EFAULT || rc == -EPERM)
+			raise_page_request(dev, iova, write, fault);
 		if (rc)
 			return rc;
 		page = mem->ops->pinned_page(mem->priv, pa / DMA_PAGE);

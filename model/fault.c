@@ -447,14 +447,17 @@ int iommufd_fault_report(struct iommufd_dev *dev, const struct iopf_fault *f)
 	if (!handle || !idev->iopf_param)
 		goto err_bad_iopf;
 
-	/* a request that is not the last is not answered by itself */
+	/*
+	 * A request that is not the last is not answered by itself; one the
+	 * core has no room for is, INVALID, like a request nothing takes.
+	 */
 	if (!(f->flags & IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE))
-		return report_partial_fault(idev, f);
+		return report_partial_fault(idev, f) ? -EINVAL : 0;
 
 	group = iopf_group_alloc(idev, f);
 	if (!group) {
 		/* the kernel's on-stack abort group: answered FAILURE */
-		return 0;
+		return -ENOMEM;
 	}
 	group->handle = handle;
 	group->dev = dev;
@@ -465,6 +468,39 @@ int iommufd_fault_report(struct iommufd_dev *dev, const struct iopf_fault *f)
 err_bad_iopf:
 	/* iopf_error_response(): INVALID straight back to the device */
 	return -EINVAL;
+}
+
+int iommufd_dev_page_request(struct iommufd_dev *dev,
+			     const struct iommufd_page_request *req,
+			     uint32_t *out_code)
+{
+	struct iopf_fault f = {
+		.pasid = req->pasid,
+		.grpid = req->grpid,
+		.perm = req->perm,
+		.addr = req->addr,
+	};
+	int rc;
+
+	if (req->perm & ~(uint32_t)(IOMMU_FAULT_PERM_READ |
+				    IOMMU_FAULT_PERM_WRITE |
+				    IOMMU_FAULT_PERM_EXEC |
+				    IOMMU_FAULT_PERM_PRIV))
+		return -EINVAL;
+	/* without an IOMMU the message reaches no page request queue */
+	if (dev->iommu->desc.kind == IOMMUFD_IOMMU_NONE)
+		return IOMMUFD_PAGE_REQUEST_DROPPED;
+	if (req->pasid_valid)
+		f.flags |= IOMMU_FAULT_PAGE_REQUEST_PASID_VALID;
+	if (req->last)
+		f.flags |= IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE;
+	rc = iommufd_fault_report(dev, &f);
+	if (!rc)
+		return IOMMUFD_PAGE_REQUEST_QUEUED;
+	if (out_code)
+		*out_code = rc == -ENOMEM ? IOMMUFD_PAGE_REQUEST_RESP_FAILURE :
+					    IOMMUFD_PAGE_REQUEST_RESP_INVALID;
+	return IOMMUFD_PAGE_REQUEST_RESPONDED;
 }
 
 void iommufd_fault_trigger_iopf(struct iommufd_dev *dev, uint32_t pasid,

@@ -102,8 +102,9 @@ void iommufd_fault_destroy(struct iommufd_object *obj);
  * iommu_report_device_fault(): route one page request from @dev. 0 when
  * it was queued on a FAULT object (or held as a partial request of its
  * group); -EINVAL when nothing takes it (no attachment, a HWPT without a
- * fault object, IOPF not enabled on the device), in which case the core
- * has answered it INVALID; -ENOMEM.
+ * fault object, IOPF not enabled on the device, no room for a partial
+ * request), in which case the core has answered it INVALID; -ENOMEM when
+ * the group could not be allocated, answered FAILURE.
  */
 int iommufd_fault_report(struct iommufd_dev *dev, const struct iopf_fault *f);
 

@@ -115,6 +115,14 @@ static void data_moves_and_faults(enum iommufd_iommu_kind kind)
 	cr_assert_str_eq(out, "world");
 	cr_assert_eq(iommufd_dev_dma(f.dev, IOVA + 0x10000, out, 1, false),
 		     -EFAULT, "past the mapping");
+	{
+		struct iommufd_dma_fault df = { .raised = true };
+
+		cr_assert_eq(iommufd_dev_dma_fault(f.dev, IOVA + 0x10000, out,
+						   1, false, &df),
+			     -EFAULT);
+		cr_assert(!df.raised, "no PRI on the model's VT-d/AMD devices");
+	}
 	/* read-only IOVA: reads work, writes fault */
 	cr_assert_eq(h_map(&f.h, f.ioas,
 			   IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE,

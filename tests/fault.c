@@ -811,3 +811,168 @@ Test(fault, vtd_cannot_enable_iopf)
 	cr_assert_eq(attach(&f, d, pt), 0);
 	teardown(&f);
 }
+
+/* ------------------------------------------- iommufd_dev_page_request() */
+
+static int page_request(struct fixture *f, struct iommufd_dev *dev,
+			uint32_t grpid, uint64_t addr, bool last,
+			uint32_t *code)
+{
+	struct iommufd_page_request req = {
+		.addr = addr, .perm = IOMMU_PGFAULT_PERM_WRITE,
+		.grpid = grpid, .last = last,
+	};
+	int st;
+
+	*code = 0xdead;
+	st = iommufd_dev_page_request(dev, &req, code);
+	harness_check(&f->h);
+	return st;
+}
+
+Test(fault, page_request_queued_in_groups)
+{
+	struct fixture f;
+	struct faultable x;
+	struct iommu_hwpt_pgfault buf[4];
+	struct iommufd_page_request req = { .perm = 0x10, .last = true };
+	uint32_t code;
+
+	setup(&f);
+	faultable(&f, &x);
+	cr_assert_eq(iommufd_dev_page_request(x.dev, &req, &code), -EINVAL,
+		     "a permission bit PRI does not have");
+	cr_assert_eq(pending(&f, x.fault), 0);
+
+	cr_assert_eq(page_request(&f, x.dev, 7, 0x1000, false, &code),
+		     IOMMUFD_PAGE_REQUEST_QUEUED, "held for its group");
+	cr_assert_eq(code, 0xdead, "no code without a response");
+	cr_assert_eq(page_request(&f, x.dev, 7, 0x2000, false, &code),
+		     IOMMUFD_PAGE_REQUEST_QUEUED);
+	cr_assert_eq(pending(&f, x.fault), 0);
+	cr_assert_eq(page_request(&f, x.dev, 7, 0x3000, true, &code),
+		     IOMMUFD_PAGE_REQUEST_QUEUED);
+	cr_assert_eq(pending(&f, x.fault), 1, "one group of three");
+	cr_assert_eq(rd(&f, x.fd, buf, 4 * REC), (long)(3 * REC));
+	cr_assert_eq(buf[0].addr, 0x1000);
+	cr_assert_eq(buf[0].flags, 0);
+	cr_assert_eq(buf[0].perm, IOMMU_PGFAULT_PERM_WRITE);
+	cr_assert_eq(buf[2].addr, 0x3000);
+	cr_assert_eq(buf[2].flags, IOMMU_PGFAULT_FLAGS_LAST_PAGE);
+	cr_assert_eq(buf[2].grpid, 7);
+	cr_assert_eq(buf[2].dev_id, x.dev_id);
+
+	/* a PASID reaches the nested RID domain of the mock */
+	req = (struct iommufd_page_request){
+		.pasid_valid = true, .pasid = 9, .addr = 0x5000,
+		.perm = IOMMU_PGFAULT_PERM_READ | IOMMU_PGFAULT_PERM_EXEC,
+		.grpid = 1, .last = true,
+	};
+	cr_assert_eq(iommufd_dev_page_request(x.dev, &req, NULL),
+		     IOMMUFD_PAGE_REQUEST_QUEUED, "out_code may be NULL");
+	cr_assert_eq(rd(&f, x.fd, buf, REC), (long)REC);
+	cr_assert_eq(buf[0].flags, IOMMU_PGFAULT_FLAGS_PASID_VALID |
+					   IOMMU_PGFAULT_FLAGS_LAST_PAGE);
+	cr_assert_eq(buf[0].pasid, 9);
+	cr_assert_eq(buf[0].perm,
+		     IOMMU_PGFAULT_PERM_READ | IOMMU_PGFAULT_PERM_EXEC);
+	teardown(&f);
+}
+
+Test(fault, page_request_nothing_takes_is_answered_invalid)
+{
+	struct fixture f;
+	struct iommufd_dev *a;
+	uint32_t a_id, plain, fault, code;
+	int fd;
+
+	setup(&f);
+	a = add_mock(&f, 0);
+	cr_assert_eq(page_request(&f, a, 1, 0x1000, true, &code),
+		     IOMMUFD_PAGE_REQUEST_RESPONDED, "not bound");
+	cr_assert_eq(code, IOMMUFD_PAGE_REQUEST_RESP_INVALID);
+	a_id = bind(&f, a);
+	make_parent(&f, a_id);
+	fault = new_fault(&f, &fd);
+	plain = new_nested(&f, a_id, 0);
+	cr_assert_eq(attach(&f, a, plain), 0);
+	cr_assert_eq(page_request(&f, a, 1, 0x1000, false, &code),
+		     IOMMUFD_PAGE_REQUEST_RESPONDED,
+		     "a partial request without a handler is answered too");
+	cr_assert_eq(code, IOMMUFD_PAGE_REQUEST_RESP_INVALID);
+	cr_assert_eq(page_request(&f, a, 1, 0x1000, true, &code),
+		     IOMMUFD_PAGE_REQUEST_RESPONDED);
+	cr_assert_eq(code, IOMMUFD_PAGE_REQUEST_RESP_INVALID);
+	cr_assert_eq(pending(&f, fault), 0);
+	teardown(&f);
+}
+
+Test(fault, page_request_vtd_answered_none_dropped)
+{
+	struct fixture f;
+	struct iommufd_iommu_desc vd = { .kind = IOMMUFD_IOMMU_INTEL_VTD };
+	struct iommufd_iommu_desc nd = { .kind = IOMMUFD_IOMMU_NONE };
+	struct iommufd_dev_desc dd = { 0 };
+	struct iommufd_iommu *vtd, *none;
+	struct iommufd_dev *v, *n;
+	uint32_t code, pt;
+	int err = 0;
+
+	setup(&f);
+	vtd = iommufd_platform_add_iommu(f.p, &vd, &err);
+	none = iommufd_platform_add_iommu(f.p, &nd, &err);
+	cr_assert(vtd && none);
+	v = iommufd_platform_add_dev(f.p, vtd, &dd, &err);
+	n = iommufd_platform_add_dev(f.p, none, &dd, &err);
+	cr_assert(v && n);
+	bind(&f, v);
+	pt = h_ioas_alloc(&f.h);
+	cr_assert_eq(attach(&f, v, pt), 0);
+	cr_assert_eq(page_request(&f, v, 2, 0x4000, true, &code),
+		     IOMMUFD_PAGE_REQUEST_RESPONDED,
+		     "no fault queue behind VT-d in the model");
+	cr_assert_eq(code, IOMMUFD_PAGE_REQUEST_RESP_INVALID);
+	cr_assert_eq(page_request(&f, n, 2, 0x4000, true, &code),
+		     IOMMUFD_PAGE_REQUEST_DROPPED, "no IOMMU hears it");
+	cr_assert_eq(code, 0xdead);
+	teardown(&f);
+}
+
+Test(fault, dma_fault_raises_a_page_request)
+{
+	struct fixture f;
+	struct faultable x;
+	struct iommu_hwpt_pgfault buf[2];
+	struct iommufd_dma_fault df;
+	char data[8] = { 0 };
+
+	setup(&f);
+	faultable(&f, &x);
+	/* nothing is mapped in the parent: the write faults on its page */
+	cr_assert_eq(iommufd_dev_dma_fault(x.dev, 0x12345, data, 8, true, &df),
+		     -EFAULT);
+	harness_check(&f.h);
+	cr_assert(df.raised);
+	cr_assert_eq(df.status, IOMMUFD_PAGE_REQUEST_QUEUED);
+	cr_assert_eq(df.req.addr, 0x12000);
+	cr_assert_eq(df.req.perm, IOMMU_PGFAULT_PERM_WRITE);
+	cr_assert(df.req.last && !df.req.pasid_valid && !df.req.grpid);
+	cr_assert_eq(rd(&f, x.fd, buf, 2 * REC), (long)REC);
+	cr_assert_eq(buf[0].addr, 0x12000);
+	cr_assert_eq(buf[0].perm, IOMMU_PGFAULT_PERM_WRITE);
+
+	/* detached: blocked, no translation and no request */
+	cr_assert_eq(detach(&f, x.dev), 0);
+	cr_assert_eq(iommufd_dev_dma_fault(x.dev, 0x1000, data, 8, false, &df),
+		     -ENODEV);
+	cr_assert(!df.raised);
+	/* on the parent, which has no fault object: the core answers */
+	cr_assert_eq(attach(&f, x.dev, f.parent), 0);
+	cr_assert_eq(iommufd_dev_dma_fault(x.dev, 0x1000, data, 8, false, &df),
+		     -EFAULT);
+	cr_assert(df.raised);
+	cr_assert_eq(df.status, IOMMUFD_PAGE_REQUEST_RESPONDED);
+	cr_assert_eq(df.code, IOMMUFD_PAGE_REQUEST_RESP_INVALID);
+	cr_assert_eq(df.req.perm, IOMMU_PGFAULT_PERM_READ);
+	teardown(&f);
+}

@@ -163,6 +163,82 @@ int iommufd_dev_dma(struct iommufd_dev *dev, uint64_t iova, void *buf,
 		    size_t len, bool write);
 
 /*
+ * A PCIe page request (PRI) from a device, as its IOMMU driver reports it
+ * to the core (iommu_report_device_fault()). @perm holds
+ * IOMMU_PGFAULT_PERM_* of the uAPI; @last is the Last Page flag that
+ * closes the page request group @grpid.
+ */
+struct iommufd_page_request {
+	bool pasid_valid;
+	uint32_t pasid;
+	uint64_t addr;
+	uint32_t perm;
+	uint32_t grpid;
+	bool last;
+};
+
+/* What became of one page request */
+enum iommufd_page_request_status {
+	/*
+	 * On the fault queue of the HWPT the device's group is attached to,
+	 * or (not @last) held until its group's last request arrives
+	 */
+	IOMMUFD_PAGE_REQUEST_QUEUED,
+	/* Answered by the core without userspace; the code says how */
+	IOMMUFD_PAGE_REQUEST_RESPONDED,
+	/* No IOMMU took it: no answer at all */
+	IOMMUFD_PAGE_REQUEST_DROPPED,
+};
+
+/*
+ * enum iommu_page_response_code of include/linux/iommu.h: the uAPI's
+ * SUCCESS and INVALID, and FAILURE, which only the core itself sends
+ */
+#define IOMMUFD_PAGE_REQUEST_RESP_SUCCESS 0u
+#define IOMMUFD_PAGE_REQUEST_RESP_INVALID 1u
+#define IOMMUFD_PAGE_REQUEST_RESP_FAILURE 2u
+
+/*
+ * @dev raises one page request. Returns the enum iommufd_page_request_status
+ * and, for RESPONDED, the response code in *@out_code (may be NULL), as
+ * 6.12's iommu_report_device_fault() and iommufd's fault handler decide:
+ *  - a HWPT with a fault object, on a device with IOPF enabled: QUEUED
+ *    (a request that is not the last waits for its group's last one;
+ *    with it the whole group goes on the queue);
+ *  - anything else (not bound, not attached, a HWPT without a fault
+ *    object, a PASID the attachment does not cover): RESPONDED INVALID;
+ *  - no memory for the group: RESPONDED FAILURE (the core's abort
+ *    group);
+ *  - a device behind IOMMUFD_IOMMU_NONE: DROPPED, no IOMMU sees it.
+ * The model's VT-d and AMD devices have no PRI capability (SPEC.md 7):
+ * a request on them takes the same path and, since their HWPTs never
+ * have IOPF working, is answered INVALID.
+ * -EINVAL for @perm bits outside IOMMU_PGFAULT_PERM_*.
+ */
+int iommufd_dev_page_request(struct iommufd_dev *dev,
+			     const struct iommufd_page_request *req,
+			     uint32_t *out_code);
+
+/* The page request a DMA raised, and its fate */
+struct iommufd_dma_fault {
+	bool raised;
+	struct iommufd_page_request req;
+	enum iommufd_page_request_status status;
+	uint32_t code; /* with RESPONDED */
+};
+
+/*
+ * iommufd_dev_dma(), reporting in @fault (may be NULL) the page request
+ * the faulting access raised: devices behind the mock IOMMU issue one
+ * (no PASID, group 0, last, READ or WRITE, the faulting page) when a
+ * translation fails for lack of a mapping or permission; other devices
+ * raise none (raised is false).
+ */
+int iommufd_dev_dma_fault(struct iommufd_dev *dev, uint64_t iova, void *buf,
+			  size_t len, bool write,
+			  struct iommufd_dma_fault *fault);
+
+/*
  * The device's IOTLB (VT-d and AMD; the mock has none): translations
  * served from it, walks, and hits that differed from what the host's
  * tables say (checked in MODEL_DEBUG_INVARIANTS builds; always 0 unless
