@@ -70,7 +70,7 @@ static void record_usage(FILE *out)
 /* Next to the executable (the build tree), then the installed lib dir */
 static char *find_lib(const char *name, const char *envvar)
 {
-	const char *const rel[] = { "", "/../" IOMMUFD_SIM_LIBDIR, "/../lib" };
+	const char *const rel[] = { "", ("/../" IOMMUFD_SIM_LIBDIR), "/../lib" };
 	const char *env = getenv(envvar);
 	char exe[PATH_MAX], cand[PATH_MAX + 128];
 	ssize_t n;
