@@ -104,24 +104,18 @@ static int check_replayable(const char *name, const struct sim_record *rec,
 
 	switch (rec->kind) {
 	case SIM_REC_PAGE_REQUEST:
-		error(res, "%s:%u: unsupported record kind '%s' at line %u: "
-			   "replay does not simulate PCIe page requests yet",
-		      name, rec->line, kind, rec->line);
-		return -1;
 	case SIM_REC_DMA:
 		if (rec->dev < 0) {
-			error(res, "%s:%u: dma by unknown device '%s': the "
+			error(res, "%s:%u: %s by unknown device '%s': the "
 				   "header declares no machine",
-			      name, rec->line, rec->device);
+			      name, rec->line, kind, rec->device);
 			return -1;
 		}
-		if (rec->has_pasid || rec->has_fault) {
-			error(res, "%s:%u: unsupported record kind 'dma' %s at "
-				   "line %u: the device model has no PASID "
-				   "requests or page requests yet",
-			      name, rec->line,
-			      rec->has_pasid ? "with a pasid" : "with a fault",
-			      rec->line);
+		if (rec->kind == SIM_REC_DMA && rec->has_pasid) {
+			error(res, "%s:%u: unsupported record kind 'dma' with "
+				   "a pasid at line %u: the device model has "
+				   "no PASID requests yet",
+			      name, rec->line, rec->line);
 			return -1;
 		}
 		return 0;
@@ -571,7 +565,8 @@ static void set_result(struct sim_record *rec, int64_t ret, int err)
 static bool has_results(const struct sim_record *rec)
 {
 	return rec->has_ret || rec->has_errno || rec->out.present ||
-	       rec->n_out_bufs || rec->dma_status ||
+	       rec->n_out_bufs || rec->dma_status || rec->pr.status ||
+	       rec->has_fault ||
 	       (rec->kind == SIM_REC_DMA && !rec->write &&
 		rec->data.present) ||
 	       (rec->kind == SIM_REC_FAULT_READ && rec->data.present);
@@ -818,23 +813,151 @@ static enum sim_dma_status dma_status_of(int rc)
 	return rc == -ENODEV ? SIM_DMA_BLOCKED : SIM_DMA_FAULT;
 }
 
+/* What the model did with a page request, as a record says it */
+static struct sim_pr pr_of(const struct iommufd_page_request *req, int st,
+			   uint32_t code)
+{
+	struct sim_pr pr = {
+		.has_pasid = req->pasid_valid,
+		.pasid = req->pasid,
+		.has_addr = true,
+		.addr = req->addr,
+		.has_perm = true,
+		.perm = (uint8_t)req->perm,
+		.has_grpid = true,
+		.grpid = req->grpid,
+		.has_last = true,
+		.last = req->last,
+	};
+
+	switch (st) {
+	case IOMMUFD_PAGE_REQUEST_QUEUED:
+		pr.status = SIM_PR_QUEUED;
+		break;
+	case IOMMUFD_PAGE_REQUEST_RESPONDED:
+		pr.status = SIM_PR_RESPONDED;
+		pr.has_code = true;
+		pr.code = (uint8_t)code;
+		break;
+	default:
+		pr.status = SIM_PR_DROPPED;
+		break;
+	}
+	return pr;
+}
+
+static const char *pr_code_str(unsigned int code, char *buf, size_t len)
+{
+	const char *n = sim_pr_code_name(code);
+
+	if (n)
+		return n;
+	snprintf(buf, len, "%u", code);
+	return buf;
+}
+
+/*
+ * The recorded page request @exp against the model's @got, member by
+ * member where recorded; @prefix names the place ("" or "fault.").
+ */
+static void compare_pr(struct replay *rp, const struct sim_record *rec,
+		       const char *prefix, const struct sim_pr *exp,
+		       const struct sim_pr *got)
+{
+	char field[32], e[64], g[64];
+
+#define PR_FIELD(m) (snprintf(field, sizeof(field), "%s%s", prefix, m), field)
+	if (exp->has_pasid && (!got->has_pasid || got->pasid != exp->pasid)) {
+		snprintf(e, sizeof(e), "%" PRIu32, exp->pasid);
+		if (got->has_pasid)
+			snprintf(g, sizeof(g), "%" PRIu32, got->pasid);
+		else
+			snprintf(g, sizeof(g), "null");
+		diverge(rp, rec, PR_FIELD("pasid"), e, g);
+	}
+	if (exp->has_addr && exp->addr != got->addr) {
+		snprintf(e, sizeof(e), "0x%" PRIx64, exp->addr);
+		snprintf(g, sizeof(g), "0x%" PRIx64, got->addr);
+		diverge(rp, rec, PR_FIELD("addr"), e, g);
+	}
+	if (exp->has_perm && exp->perm != got->perm) {
+		sim_pr_perm_str(exp->perm, e, sizeof(e));
+		sim_pr_perm_str(got->perm, g, sizeof(g));
+		diverge(rp, rec, PR_FIELD("perm"), e[0] ? e : "[]",
+			g[0] ? g : "[]");
+	}
+	if (exp->has_grpid && exp->grpid != got->grpid) {
+		snprintf(e, sizeof(e), "%" PRIu32, exp->grpid);
+		snprintf(g, sizeof(g), "%" PRIu32, got->grpid);
+		diverge(rp, rec, PR_FIELD("grpid"), e, g);
+	}
+	if (exp->has_last && exp->last != got->last)
+		diverge(rp, rec, PR_FIELD("last"), exp->last ? "true" : "false",
+			got->last ? "true" : "false");
+	if (exp->status && exp->status != got->status)
+		diverge(rp, rec, PR_FIELD("status"),
+			sim_pr_status_name(exp->status),
+			sim_pr_status_name(got->status));
+	else if (exp->has_code && got->has_code && exp->code != got->code)
+		diverge(rp, rec, PR_FIELD("code"),
+			pr_code_str(exp->code, e, sizeof(e)),
+			pr_code_str(got->code, g, sizeof(g)));
+#undef PR_FIELD
+}
+
+static int run_page_request(struct replay *rp, struct sim_record *rec)
+{
+	struct iommufd_page_request req = {
+		.pasid_valid = rec->pr.has_pasid,
+		.pasid = rec->pr.pasid,
+		.addr = rec->pr.addr,
+		.perm = rec->pr.perm,
+		.grpid = rec->pr.grpid,
+		.last = rec->pr.last,
+	};
+	uint32_t code = 0;
+	struct sim_pr got;
+	int st;
+
+	st = iommufd_dev_page_request(rp->devs[rec->dev], &req, &code);
+	/* the reader admits only the perm bits the call takes */
+	if (st < 0)
+		return -1;
+	got = pr_of(&req, st, code);
+	compare_pr(rp, rec, "", &rec->pr, &got);
+	rec->pr.status = got.status;
+	rec->pr.has_code = got.has_code;
+	rec->pr.code = got.code;
+	return 0;
+}
+
 static int run_dma(struct replay *rp, struct sim_record *rec)
 {
 	uint8_t *buf = calloc(rec->length + 1, 1);
+	struct iommufd_dma_fault df;
 	enum sim_dma_status st;
+	struct sim_pr got = { 0 };
 
 	if (!buf)
 		return -1;
 	if (rec->write)
 		memcpy(buf, rec->data.data, rec->length);
-	st = dma_status_of(iommufd_dev_dma(rp->devs[rec->dev], rec->iova, buf,
-					   rec->length, rec->write));
+	st = dma_status_of(iommufd_dev_dma_fault(rp->devs[rec->dev], rec->iova,
+						 buf, rec->length, rec->write,
+						 &df));
+	if (df.raised)
+		got = pr_of(&df.req, (int)df.status, df.code);
 	if (rec->dma_status && rec->dma_status != st)
 		diverge(rp, rec, "status", sim_dma_status_name(rec->dma_status),
 			sim_dma_status_name(st));
 	/* the bytes of a read that faulted part way are not defined */
 	else if (!rec->write && rec->data.present && st == SIM_DMA_OK)
 		compare_image(rp, rec, "hex", NULL, 0, &rec->data, buf);
+	else if (rec->has_fault && !df.raised)
+		diverge(rp, rec, "fault", "a page request",
+			"none (only mock devices issue page requests)");
+	else if (rec->has_fault)
+		compare_pr(rp, rec, "fault.", &rec->pr, &got);
 	if (rp->opts->record) {
 		sim_record_clear_results(rec);
 		if (!rec->write && st == SIM_DMA_OK) {
@@ -842,6 +965,10 @@ static int run_dma(struct replay *rp, struct sim_record *rec)
 			rec->data.data = buf;
 			rec->data.len = rec->length;
 			buf = NULL;
+		}
+		if (df.raised) {
+			rec->has_fault = true;
+			rec->pr = got;
 		}
 	}
 	rec->dma_status = (uint8_t)st;
@@ -939,6 +1066,8 @@ static int run_record(struct replay *rp, struct sim_record *rec)
 		return run_ioctl(rp, rec);
 	case SIM_REC_DMA:
 		return run_dma(rp, rec);
+	case SIM_REC_PAGE_REQUEST:
+		return run_page_request(rp, rec);
 	case SIM_REC_FAULT_READ:
 	case SIM_REC_FAULT_WRITE:
 		return run_fault_rw(rp, rec);

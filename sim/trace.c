@@ -55,6 +55,50 @@ const char *sim_dma_status_name(enum sim_dma_status st)
 		       "?";
 }
 
+static const char *const pr_status_names[] = {
+	[SIM_PR_UNRECORDED] = NULL,
+	[SIM_PR_QUEUED] = "queued",
+	[SIM_PR_RESPONDED] = "responded",
+	[SIM_PR_DROPPED] = "dropped",
+};
+
+const char *sim_pr_status_name(enum sim_pr_status st)
+{
+	return st >= SIM_PR_QUEUED && st <= SIM_PR_DROPPED ?
+		       pr_status_names[st] :
+		       "?";
+}
+
+static const char *const pr_code_names[] = {
+	[IOMMUFD_PAGE_REQUEST_RESP_SUCCESS] = "SUCCESS",
+	[IOMMUFD_PAGE_REQUEST_RESP_INVALID] = "INVALID",
+	[IOMMUFD_PAGE_REQUEST_RESP_FAILURE] = "FAILURE",
+};
+
+const char *sim_pr_code_name(unsigned int code)
+{
+	return code < sizeof(pr_code_names) / sizeof(pr_code_names[0]) ?
+		       pr_code_names[code] :
+		       NULL;
+}
+
+/* bit i of IOMMU_PGFAULT_PERM_* */
+static const char *const pr_perm_names[] = { "READ", "WRITE", "EXEC", "PRIV" };
+#define PR_PERM_ALL 0xfu
+
+void sim_pr_perm_str(unsigned int perm, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	if (len)
+		buf[0] = 0;
+	for (unsigned int i = 0; i < 4; i++)
+		if (perm & (1u << i))
+			n += (size_t)snprintf(buf + (n < len ? n : len),
+					      n < len ? len - n : 0, "%s%s",
+					      n ? "," : "", pr_perm_names[i]);
+}
+
 /* The header's spellings of the machine's enums */
 static const struct {
 	const char *name;
@@ -186,7 +230,12 @@ void sim_record_init(struct sim_record *rec)
 void sim_record_clear_results(struct sim_record *rec)
 {
 	rec->dma_status = SIM_DMA_UNRECORDED;
+	/* a dma's page request is a result as a whole */
+	if (rec->kind == SIM_REC_DMA)
+		memset(&rec->pr, 0, sizeof(rec->pr));
 	rec->has_fault = false;
+	rec->pr.status = SIM_PR_UNRECORDED;
+	rec->pr.has_code = false;
 	/* a DMA read's bytes and a fault read's are what the call returned */
 	if ((rec->kind == SIM_REC_DMA && !rec->write) ||
 	    rec->kind == SIM_REC_FAULT_READ)
@@ -208,7 +257,6 @@ void sim_record_clear(struct sim_record *rec)
 		image_free(&rec->in_bufs[i].img);
 	free(rec->path);
 	free(rec->device);
-	free(rec->raw);
 	sim_record_init(rec);
 }
 
@@ -1120,6 +1168,128 @@ static int get_bool(struct pctx *p, json_t *v, const char *what, bool *out)
 	return 0;
 }
 
+/* A dma's "fault": a page_request's own members */
+static const char *const m_pr[] = { "pasid", "addr",   "perm", "grpid",
+				    "last",  "status", "code", NULL };
+
+/*
+ * The members of a page request, named @prefix + member in messages. A
+ * page_request (@inputs) needs all its inputs; a dma's fault is a result,
+ * compared where recorded.
+ */
+static int parse_pr(struct pctx *p, json_t *o, const char *prefix,
+		    bool inputs, struct sim_pr *pr)
+{
+	static const char *const need[] = { "addr", "perm", "grpid", "last" };
+	char what[32];
+	json_t *v;
+	uint64_t x;
+
+#define PR_WHAT(m) (snprintf(what, sizeof(what), "%s%s", prefix, m), what)
+	for (size_t i = 0; inputs && i < 4; i++)
+		if (!member(o, need[i]))
+			return fail(p, "page_request without '%s'", need[i]);
+	v = member(o, "pasid");
+	if (v) {
+		/* PCIe PASIDs are 20 bits */
+		if (get_u64_max(p, v, PR_WHAT("pasid"), (1u << 20) - 1, &x))
+			return -1;
+		pr->has_pasid = true;
+		pr->pasid = (uint32_t)x;
+	}
+	v = member(o, "addr");
+	if (v) {
+		if (get_u64(p, v, PR_WHAT("addr"), &pr->addr))
+			return -1;
+		/* the message carries address bits 63:12 only */
+		if (pr->addr & 0xfff)
+			return fail(p, "%s: 0x%" PRIx64 " is not a page "
+				       "address (a page request carries bits "
+				       "63:12)",
+				    PR_WHAT("addr"), pr->addr);
+		pr->has_addr = true;
+	}
+	v = member(o, "perm");
+	if (v) {
+		size_t i;
+		json_t *e;
+
+		if (!json_is_array(v))
+			return fail(p, "%s must be an array of \"READ\", "
+				       "\"WRITE\", \"EXEC\", \"PRIV\"",
+				    PR_WHAT("perm"));
+		json_array_foreach(v, i, e) {
+			unsigned int b;
+
+			for (b = 0; b < 4; b++)
+				if (json_is_string(e) &&
+				    !strcmp(json_string_value(e),
+					    pr_perm_names[b]))
+					break;
+			if (b == 4)
+				return fail(p, "%s[%zu]: not one of \"READ\", "
+					       "\"WRITE\", \"EXEC\", "
+					       "\"PRIV\"",
+					    PR_WHAT("perm"), i);
+			if (pr->perm & (1u << b))
+				return fail(p, "%s[%zu]: %s is given twice",
+					    PR_WHAT("perm"), i,
+					    pr_perm_names[b]);
+			pr->perm |= (uint8_t)(1u << b);
+		}
+		pr->has_perm = true;
+	}
+	v = member(o, "grpid");
+	if (v) {
+		/* the Page Request Group Index is 9 bits */
+		if (get_u64_max(p, v, PR_WHAT("grpid"), 511, &x))
+			return -1;
+		pr->grpid = (uint32_t)x;
+		pr->has_grpid = true;
+	}
+	v = member(o, "last");
+	if (v) {
+		if (get_bool(p, v, PR_WHAT("last"), &pr->last))
+			return -1;
+		pr->has_last = true;
+	}
+	v = member(o, "status");
+	if (v) {
+		int st;
+
+		for (st = SIM_PR_QUEUED; st <= SIM_PR_DROPPED; st++)
+			if (json_is_string(v) &&
+			    !strcmp(json_string_value(v), pr_status_names[st]))
+				break;
+		if (st > SIM_PR_DROPPED)
+			return fail(p, "%s must be \"queued\", \"responded\" "
+				       "or \"dropped\"",
+				    PR_WHAT("status"));
+		pr->status = (uint8_t)st;
+	}
+	v = member(o, "code");
+	if (v) {
+		unsigned int c;
+
+		for (c = 0; sim_pr_code_name(c); c++)
+			if (json_is_string(v) &&
+			    !strcmp(json_string_value(v), sim_pr_code_name(c)))
+				break;
+		if (!sim_pr_code_name(c))
+			return fail(p, "%s must be \"SUCCESS\", \"INVALID\" "
+				       "or \"FAILURE\"",
+				    PR_WHAT("code"));
+		if (pr->status != SIM_PR_RESPONDED)
+			return fail(p, "%s is given but %sstatus is not "
+				       "\"responded\"",
+				    PR_WHAT("code"), prefix);
+		pr->code = (uint8_t)c;
+		pr->has_code = true;
+	}
+#undef PR_WHAT
+	return 0;
+}
+
 static int parse_dma(struct sim_reader *r, struct pctx *p, json_t *o,
 		     struct sim_record *rec)
 {
@@ -1184,6 +1354,9 @@ static int parse_dma(struct sim_reader *r, struct pctx *p, json_t *o,
 		if (rec->dma_status != SIM_DMA_FAULT)
 			return fail(p, "fault is given but status is not "
 				       "\"fault\"");
+		if (check_members(p, v, "fault", m_pr) ||
+		    parse_pr(p, v, "fault.", false, &rec->pr))
+			return -1;
 		rec->has_fault = true;
 	}
 	return 0;
@@ -1290,23 +1463,12 @@ static int parse_group(struct pctx *p, json_t *o, struct sim_record *rec)
 	return 0;
 }
 
-/* page_request: checked for shape, kept verbatim */
 static int parse_page_request(struct sim_reader *r, struct pctx *p,
 			      json_t *o, struct sim_record *rec)
 {
-	static const char *const nums[] = { "pasid", "addr", "grpid", NULL };
-	json_t *v;
-
 	if (parse_device(r, p, o, true, rec))
 		return -1;
-	for (size_t i = 0; nums[i]; i++) {
-		uint64_t x;
-
-		v = member(o, nums[i]);
-		if (v && get_u64(p, v, nums[i], &x))
-			return -1;
-	}
-	return 0;
+	return parse_pr(p, o, "", true, &rec->pr);
 }
 
 static int parse_device(struct sim_reader *r, struct pctx *p, json_t *o,
@@ -2564,7 +2726,7 @@ static int keep_record(struct kstore *ks, const struct sim_record *rec,
 
 	{
 		const struct sim_image *imgs[3 + 2 * SIM_MAX_BUFS];
-		const char *strs[3] = { rec->path, rec->device, rec->raw };
+		const char *strs[2] = { rec->path, rec->device };
 		struct kany k = { .tag = KEEP_ANY };
 		unsigned int ni = 0;
 
@@ -2576,7 +2738,7 @@ static int keep_record(struct kstore *ks, const struct sim_record *rec,
 		for (unsigned int i = 0; i < rec->n_out_bufs; i++)
 			imgs[ni++] = &rec->out_bufs[i].img;
 		n = sizeof(k) + sizeof(*rec);
-		for (unsigned int i = 0; i < 3; i++)
+		for (unsigned int i = 0; i < 2; i++)
 			n += strs[i] ? strlen(strs[i]) + 1 : 0;
 		for (unsigned int i = 0; i < ni; i++)
 			n += image_bytes(imgs[i]);
@@ -2589,7 +2751,7 @@ static int keep_record(struct kstore *ks, const struct sim_record *rec,
 			return -1;
 		p = kput(p, &k, sizeof(k));
 		p = kput(p, rec, sizeof(*rec));
-		for (unsigned int i = 0; i < 3; i++)
+		for (unsigned int i = 0; i < 2; i++)
 			if (strs[i])
 				p = kput(p, strs[i], strlen(strs[i]) + 1);
 		for (unsigned int i = 0; i < ni; i++)
@@ -2673,14 +2835,14 @@ static int keep_next(struct kstore *ks, struct sim_record *rec)
 
 	{
 		struct sim_image *imgs[3 + 2 * SIM_MAX_BUFS];
-		char **strs[3] = { &rec->path, &rec->device, &rec->raw };
+		char **strs[2] = { &rec->path, &rec->device };
 		unsigned int ni = 0;
 
 		p += sizeof(struct kany);
 		memcpy(rec, p, sizeof(*rec));
 		p += sizeof(*rec);
 		/* the pointers copied are the old ones: only whether they were set counts */
-		for (unsigned int i = 0; i < 3; i++)
+		for (unsigned int i = 0; i < 2; i++)
 			if (*strs[i]) {
 				size_t n = strlen((const char *)p) + 1;
 
@@ -3330,11 +3492,6 @@ int sim_reader_next(struct sim_reader *r, struct sim_record *rec,
 	if (load_json(r, &p, n, &j))
 		return -1;
 	rc = parse_record(r, &p, j, rec);
-	if (!rc && rec->kind == SIM_REC_PAGE_REQUEST) {
-		rec->raw = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		if (!rec->raw)
-			rc = fail(&p, "out of memory");
-	}
 	if (!rc)
 		rc = commit_record(r, &p, rec);
 	json_decref(j);
@@ -3667,16 +3824,44 @@ int sim_write_header(FILE *f, const struct sim_header *hdr)
 	return emit(f, o, ok);
 }
 
+/* A page request's members into @o, those known only */
+static json_t *jpr(const struct sim_pr *pr, json_t *o, bool *ok)
+{
+	if (!o) {
+		*ok = false;
+		return NULL;
+	}
+	jset(o, "pasid", pr->has_pasid ? json_integer(pr->pasid) : json_null(),
+	     ok);
+	if (pr->has_addr)
+		jset(o, "addr", jnum(pr->addr, true), ok);
+	if (pr->has_perm) {
+		json_t *a = json_array();
+
+		for (unsigned int i = 0; a && i < 4; i++)
+			if ((pr->perm & (1u << i)) &&
+			    json_array_append_new(a,
+						  json_string(pr_perm_names[i])))
+				*ok = false;
+		jset(o, "perm", a, ok);
+	}
+	if (pr->has_grpid)
+		jset(o, "grpid", json_integer(pr->grpid), ok);
+	if (pr->has_last)
+		jset(o, "last", json_boolean(pr->last), ok);
+	if (pr->status)
+		jset(o, "status", json_string(sim_pr_status_name(pr->status)),
+		     ok);
+	if (pr->has_code)
+		jset(o, "code", json_string(sim_pr_code_name(pr->code)), ok);
+	return o;
+}
+
 int sim_write_record(FILE *f, const struct sim_record *rec)
 {
 	json_t *o;
 	bool ok = true;
 
-	if (rec->raw) {
-		if (fputs(rec->raw, f) < 0 || fputc('\n', f) == EOF)
-			return -1;
-		return 0;
-	}
 	o = json_object();
 	if (!o) {
 		errno = ENOMEM;
@@ -3718,6 +3903,13 @@ int sim_write_record(FILE *f, const struct sim_record *rec)
 			jset(o, "status",
 			     json_string(sim_dma_status_name(rec->dma_status)),
 			     &ok);
+		if (rec->has_fault)
+			jset(o, "fault", jpr(&rec->pr, json_object(), &ok),
+			     &ok);
+		break;
+	case SIM_REC_PAGE_REQUEST:
+		jset(o, "device", json_string(rec->device), &ok);
+		jpr(&rec->pr, o, &ok);
 		break;
 	case SIM_REC_FAULT_READ:
 	case SIM_REC_FAULT_WRITE: {

@@ -146,6 +146,39 @@ struct sim_tbuf {
 
 #define SIM_MAX_BUFS 2
 
+/* A page_request's result status */
+enum sim_pr_status {
+	SIM_PR_UNRECORDED,
+	SIM_PR_QUEUED,
+	SIM_PR_RESPONDED,
+	SIM_PR_DROPPED,
+};
+
+const char *sim_pr_status_name(enum sim_pr_status st);
+/* "SUCCESS", "INVALID", "FAILURE" (IOMMUFD_PAGE_REQUEST_RESP_*), or NULL */
+const char *sim_pr_code_name(unsigned int code);
+/* "READ,WRITE" into @buf: the perm bits IOMMU_PGFAULT_PERM_* by name */
+void sim_pr_perm_str(unsigned int perm, char *buf, size_t len);
+
+/*
+ * A page request: the members of a page_request record, or of a dma
+ * record's "fault". A page_request has every input; a dma's fault is a
+ * result, of which only the members recorded are known.
+ */
+struct sim_pr {
+	bool has_pasid; /* false: a request without a PASID (or not recorded) */
+	uint32_t pasid;
+	bool has_addr, has_perm, has_grpid, has_last;
+	uint64_t addr;
+	uint8_t perm; /* IOMMU_PGFAULT_PERM_* */
+	uint32_t grpid;
+	bool last;
+	/* results */
+	uint8_t status; /* enum sim_pr_status */
+	bool has_code;
+	uint8_t code; /* IOMMUFD_PAGE_REQUEST_RESP_* */
+};
+
 struct sim_record {
 	unsigned int line;
 	uint64_t seq;
@@ -193,7 +226,9 @@ struct sim_record {
 	 */
 	struct sim_image data;
 	uint8_t dma_status; /* enum sim_dma_status */
-	bool has_fault;	    /* dma: a recorded page request */
+	bool has_fault;	    /* dma: a recorded page request, in pr */
+	/* page_request; dma's fault */
+	struct sim_pr pr;
 
 	/* fault_read, fault_write */
 	bool has_count;
@@ -205,9 +240,6 @@ struct sim_record {
 	bool has_group;
 	uint32_t group;
 	bool noiommu;
-
-	/* page_request: the line as read, written back verbatim */
-	char *raw;
 };
 
 enum sim_dma_status {

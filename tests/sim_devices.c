@@ -247,10 +247,6 @@ Test(sim_devices, unreplayable_device_records_execute_nothing)
 {
 	static const char *const cases[][2] = {
 		{ HDR_M(VTD1) OPENS
-		  "{\"seq\":3,\"kind\":\"page_request\",\"device\":"
-		  "\"0000:01:00.0\",\"addr\":4096}\n",
-		  "unsupported record kind 'page_request' at line 4" },
-		{ HDR_M(VTD1) OPENS
 		  "{\"seq\":3,\"kind\":\"dma\",\"device\":\"0000:01:00.0\","
 		  "\"pasid\":1,\"iova\":4096,\"length\":4,\"write\":false}\n",
 		  "unsupported record kind 'dma' with a pasid at line 4" },
@@ -282,6 +278,8 @@ Test(sim_devices, bundled_device_examples_agree)
 		SIM_EXAMPLES_DIR "/vm-dirty-migration.inputs.jsonl",
 		SIM_EXAMPLES_DIR "/vfio-compat.jsonl",
 		SIM_EXAMPLES_DIR "/vfio-compat.inputs.jsonl",
+		SIM_EXAMPLES_DIR "/iopf.jsonl",
+		SIM_EXAMPLES_DIR "/iopf.inputs.jsonl",
 	};
 
 	for (size_t i = 0; i < sizeof(traces) / sizeof(traces[0]); i++) {
@@ -292,4 +290,318 @@ Test(sim_devices, bundled_device_examples_agree)
 		cr_expect_eq(res.ndiv, 0, "%s", traces[i]);
 		sim_replay_result_free(&res);
 	}
+}
+
+/* ------------------------------------------------ page requests (PRI) */
+
+/* Two mock devices, each in its own group */
+#define MOCK2                                                           \
+	"{\"config\":[\"test\"],\"iommus\":[{\"kind\":\"mock\"}],"      \
+	"\"devices\":[{\"name\":\"a\",\"group\":1},{\"name\":\"b\","    \
+	"\"group\":2}]}"
+#define AFD "\"fd\":{\"kind\":\"vfio-device\",\"handle\":2}"
+#define BFD "\"fd\":{\"kind\":\"vfio-device\",\"handle\":3}"
+#define QFD "\"fd\":{\"kind\":\"fault\",\"handle\":4}"
+#define P_IOCTL(seq, fd, name, fields, rest)                            \
+	"{\"seq\":" #seq ",\"kind\":\"ioctl\"," fd ",\"ioctl\":\"" name \
+	"\",\"arg\":\"0x10000\",\"in\":{\"fields\":{" fields "}}" rest "}\n"
+#define P_NESTED(seq, dev_id, flags, fault_id, rest)                    \
+	P_IOCTL(seq, IOFD, "IOMMU_HWPT_ALLOC",                          \
+		"\"size\":48,\"flags\":" #flags ",\"dev_id\":" #dev_id  \
+		",\"pt_id\":4,\"data_type\":57005,\"data_len\":4,"      \
+		"\"data_uptr\":\"0x20000\",\"fault_id\":" #fault_id,    \
+		",\"in_buffers\":{\"data_uptr\":{\"addr\":\"0x20000\","  \
+		"\"hex\":\"efbeadbb\"}}" rest)
+#define P_REQ(seq, dev, addr, perm, grpid, last, res)                   \
+	"{\"seq\":" #seq ",\"kind\":\"page_request\",\"device\":\"" dev \
+	"\",\"addr\":\"" addr "\",\"perm\":[" perm "],\"grpid\":" #grpid \
+	",\"last\":" #last res "}\n"
+#define P_SETUP                                                         \
+	"{\"seq\":1,\"kind\":\"open\",\"fd\":{\"kind\":\"iommufd\","    \
+	"\"handle\":1,\"num\":3}}\n"                                    \
+	"{\"seq\":2,\"kind\":\"open\",\"fd\":{\"kind\":\"vfio-device\"," \
+	"\"handle\":2,\"num\":4},\"device\":\"a\"}\n"                   \
+	"{\"seq\":3,\"kind\":\"open\",\"fd\":{\"kind\":\"vfio-device\"," \
+	"\"handle\":3,\"num\":5},\"device\":\"b\"}\n"                   \
+	P_IOCTL(4, AFD, "VFIO_DEVICE_BIND_IOMMUFD",                     \
+		"\"argsz\":16,\"iommufd\":3", ",\"ret\":0")             \
+	P_IOCTL(5, BFD, "VFIO_DEVICE_BIND_IOMMUFD",                     \
+		"\"argsz\":16,\"iommufd\":3", ",\"ret\":0")             \
+	P_IOCTL(6, IOFD, "IOMMU_IOAS_ALLOC", "\"size\":12", ",\"ret\":0") \
+	P_IOCTL(7, IOFD, "IOMMU_HWPT_ALLOC",                            \
+		"\"size\":48,\"flags\":1,\"dev_id\":1,\"pt_id\":3",     \
+		",\"ret\":0,\"out\":{\"fields\":{\"out_hwpt_id\":4}}")  \
+	P_IOCTL(8, IOFD, "IOMMU_FAULT_QUEUE_ALLOC", "\"size\":16",      \
+		",\"new_fd\":{\"kind\":\"fault\",\"handle\":4},\"ret\":0," \
+		"\"out\":{\"fields\":{\"out_fault_id\":5}}")            \
+	P_NESTED(9, 1, 4, 5,                                            \
+		 ",\"ret\":0,\"out\":{\"fields\":{\"out_hwpt_id\":6}}") \
+	P_NESTED(10, 2, 0, 0,                                           \
+		 ",\"ret\":0,\"out\":{\"fields\":{\"out_hwpt_id\":7}}") \
+	P_IOCTL(11, AFD, "VFIO_DEVICE_ATTACH_IOMMUFD_PT",               \
+		"\"argsz\":12,\"pt_id\":6", ",\"ret\":0")               \
+	P_IOCTL(12, BFD, "VFIO_DEVICE_ATTACH_IOMMUFD_PT",               \
+		"\"argsz\":12,\"pt_id\":7", ",\"ret\":0")
+#define Q ",\"status\":\"queued\""
+#define INV ",\"status\":\"responded\",\"code\":\"INVALID\""
+#define P_DMA(seq, res)                                                 \
+	"{\"seq\":" #seq ",\"kind\":\"dma\",\"device\":\"a\",\"iova\":" \
+	"\"0x30004\",\"length\":4,\"write\":false" res "}\n"
+#define P_FAULT                                                         \
+	",\"status\":\"fault\",\"fault\":{\"addr\":\"0x30000\",\"perm\":" \
+	"[\"READ\"],\"grpid\":0,\"last\":true,\"status\":\"queued\"}"
+
+/* Page requests (13-17), a DMA's (18), then reading and answering them */
+static const char iopf_trace[] =
+	HDR_M(MOCK2) P_SETUP
+	P_REQ(13, "a", "0x10000", "\"READ\"", 1, true, Q)
+	P_REQ(14, "a", "0x20000", "\"READ\",\"WRITE\"", 2, false, Q)
+	P_REQ(15, "a", "0x21000", "\"READ\",\"WRITE\"", 2, false, Q)
+	P_REQ(16, "a", "0x22000", "\"WRITE\"", 2, true, Q)
+	P_REQ(17, "b", "0x10000", "\"READ\"", 1, true, INV)
+	P_DMA(18, P_FAULT)
+	"{\"seq\":19,\"kind\":\"fault_read\"," QFD ",\"count\":240,"
+	"\"faults\":[{\"addr\":\"0x10000\",\"flags\":2,\"cookie\":1},"
+	"{\"addr\":\"0x20000\",\"flags\":0,\"grpid\":2,\"perm\":3,"
+	"\"cookie\":2},{\"addr\":\"0x21000\",\"cookie\":2},"
+	"{\"addr\":\"0x22000\",\"flags\":2,\"cookie\":2},"
+	"{\"addr\":\"0x30000\",\"perm\":1,\"dev_id\":1,\"cookie\":3}],"
+	"\"ret\":200}\n"
+	"{\"seq\":20,\"kind\":\"fault_write\"," QFD ",\"responses\":["
+	"{\"cookie\":2,\"code\":0},{\"cookie\":1,\"code\":1}],\"ret\":16}\n"
+	"{\"seq\":21,\"kind\":\"fault_write\"," QFD ",\"responses\":["
+	"{\"cookie\":2,\"code\":0}],\"ret\":-1,\"errno\":\"EINVAL\"}\n"
+	"{\"seq\":22,\"kind\":\"close\"," QFD ",\"ret\":0}\n";
+
+Test(sim_devices, page_requests_replay_and_agree)
+{
+	struct sim_replay_result res;
+
+	cr_assert_eq(replay_text(iopf_trace, &res), SIM_REPLAY_AGREE,
+		     "%s; first divergence line %u %s: %s, got %s", res.error,
+		     res.nkept ? res.divs[0].line : 0,
+		     res.nkept ? res.divs[0].field : "-",
+		     res.nkept ? res.divs[0].expected : "-",
+		     res.nkept ? res.divs[0].got : "-");
+	cr_expect_eq(res.records, 22);
+	cr_expect_eq(res.unchecked, 3, "the three opens carry no result");
+	sim_replay_result_free(&res);
+}
+
+/* @text with the first @from replaced by @to */
+static char *planted(const char *text, const char *from, const char *to)
+{
+	const char *at = strstr(text, from);
+	char *s;
+
+	cr_assert_not_null(at, "'%s' not in the trace", from);
+	s = malloc(strlen(text) + strlen(to) + 1);
+	cr_assert_not_null(s);
+	memcpy(s, text, (size_t)(at - text));
+	strcpy(s + (at - text), to);
+	strcat(s, at + strlen(from));
+	return s;
+}
+
+Test(sim_devices, page_request_divergences_are_reported)
+{
+	/* a status, a code, a DMA's page request, each recorded wrong */
+	char *t1 = planted(iopf_trace, INV "}", Q "}");
+	char *t2 = planted(t1, "\"grpid\":1,\"last\":true" Q,
+			   "\"grpid\":1,\"last\":true,\"status\":\"responded\","
+			   "\"code\":\"SUCCESS\"");
+	char *text = planted(t2, "\"fault\":{\"addr\":\"0x30000\"",
+			     "\"fault\":{\"addr\":\"0x31000\"");
+	char *log = NULL;
+	size_t loglen = 0;
+	FILE *logf = open_memstream(&log, &loglen);
+	struct sim_replay_opts opts = { .log = logf };
+	struct sim_replay_result res;
+	char *path = write_temp(text);
+
+	cr_assert_eq(sim_replay_file(path, &opts, &res), SIM_REPLAY_DIVERGED,
+		     "%s", res.error);
+	fclose(logf);
+	cr_assert_eq(res.nkept, 3, "%s", log);
+	cr_expect_eq(res.divs[0].line, 14);
+	cr_expect_str_eq(res.divs[0].record, "page_request");
+	cr_expect_str_eq(res.divs[0].field, "status");
+	cr_expect_str_eq(res.divs[0].expected, "responded");
+	cr_expect_str_eq(res.divs[0].got, "queued");
+	cr_expect_eq(res.divs[1].line, 18);
+	cr_expect_str_eq(res.divs[1].field, "status");
+	cr_expect_str_eq(res.divs[1].expected, "queued");
+	cr_expect_str_eq(res.divs[1].got, "responded");
+	cr_expect_eq(res.divs[2].line, 19);
+	cr_expect_str_eq(res.divs[2].record, "dma");
+	cr_expect_str_eq(res.divs[2].field, "fault.addr");
+	cr_expect_str_eq(res.divs[2].expected, "0x31000");
+	cr_expect_str_eq(res.divs[2].got, "0x30000");
+	cr_expect(strstr(log, "seq 17 page_request: status: expected queued, "
+			      "got responded"),
+		  "%s", log);
+	sim_replay_result_free(&res);
+	unlink(path);
+	free(path);
+	free(log);
+	free(text);
+	free(t2);
+	free(t1);
+}
+
+Test(sim_devices, page_request_code_divergence)
+{
+	/* b's request is answered INVALID, not FAILURE */
+	char *text = planted(iopf_trace, "\"code\":\"INVALID\"",
+			     "\"code\":\"FAILURE\"");
+	struct sim_replay_result res;
+
+	cr_assert_eq(replay_text(text, &res), SIM_REPLAY_DIVERGED, "%s",
+		     res.error);
+	cr_assert_eq(res.nkept, 1);
+	cr_expect_eq(res.divs[0].line, 18);
+	cr_expect_str_eq(res.divs[0].field, "code");
+	cr_expect_str_eq(res.divs[0].expected, "FAILURE");
+	cr_expect_str_eq(res.divs[0].got, "INVALID");
+	sim_replay_result_free(&res);
+	free(text);
+}
+
+Test(sim_devices, dma_fault_on_a_device_without_pri_diverges)
+{
+	static const char text[] =
+		HDR_M(VTD1) OPENS
+		BIND(3, 3, ",\"ret\":0")
+		IOAS(4)
+		ATTACH(5, 2, ",\"ret\":0")
+		"{\"seq\":6,\"kind\":\"dma\",\"device\":\"0000:01:00.0\","
+		"\"iova\":\"0x5000\",\"length\":4,\"write\":false" P_FAULT "}\n";
+	struct sim_replay_result res;
+
+	cr_assert_eq(replay_text(text, &res), SIM_REPLAY_DIVERGED, "%s",
+		     res.error);
+	cr_assert_eq(res.nkept, 1);
+	cr_expect_str_eq(res.divs[0].field, "fault");
+	cr_expect(strstr(res.divs[0].got, "none"), "%s", res.divs[0].got);
+	sim_replay_result_free(&res);
+}
+
+/* Results stripped: what replay --record writes, and that it agrees */
+Test(sim_devices, page_requests_record_their_results)
+{
+	char *t1 = planted(iopf_trace, P_FAULT, ",\"status\":\"fault\"");
+	char *t2 = planted(t1, INV "}", "}");
+	char *t3 = planted(t2, "\"grpid\":1,\"last\":true" Q,
+			   "\"grpid\":1,\"last\":true");
+	char *out = NULL, *path = write_temp(t3), *again;
+	size_t outlen = 0;
+	FILE *of = open_memstream(&out, &outlen);
+	struct sim_replay_opts opts = { .record = of };
+	struct sim_replay_result res;
+
+	cr_assert_eq(sim_replay_file(path, &opts, &res), SIM_REPLAY_AGREE,
+		     "%s", res.error);
+	sim_replay_result_free(&res);
+	fclose(of);
+	cr_expect(strstr(out, "\"device\":\"b\",\"pasid\":null,\"addr\":"
+			      "\"0x10000\",\"perm\":[\"READ\"],\"grpid\":1,"
+			      "\"last\":true,\"status\":\"responded\","
+			      "\"code\":\"INVALID\"}"),
+		  "%s", out);
+	cr_expect(strstr(out, "\"device\":\"a\",\"pasid\":null,\"addr\":"
+			      "\"0x10000\",\"perm\":[\"READ\"],\"grpid\":1,"
+			      "\"last\":true,\"status\":\"queued\"}"),
+		  "%s", out);
+	cr_expect(strstr(out, "\"status\":\"fault\",\"fault\":{\"pasid\":null,"
+			      "\"addr\":\"0x30000\",\"perm\":[\"READ\"],"
+			      "\"grpid\":0,\"last\":true,\"status\":"
+			      "\"queued\"}"),
+		  "%s", out);
+	again = strdup(out);
+	cr_assert_eq(replay_text(again, &res), SIM_REPLAY_AGREE, "%s",
+		     res.error);
+	cr_expect_eq(res.unchecked, 0, "every record has its results");
+	sim_replay_result_free(&res);
+	unlink(path);
+	free(path);
+	free(again);
+	free(out);
+	free(t3);
+	free(t2);
+	free(t1);
+}
+
+Test(sim_devices, page_request_errors_are_named_by_line_and_member)
+{
+#define PRL(members)                                                    \
+	HDR_M(MOCK2) "{\"seq\":1,\"kind\":\"page_request\"," members "}\n"
+#define OK_PR "\"device\":\"a\",\"addr\":\"0x1000\",\"perm\":[\"READ\"]," \
+	      "\"grpid\":1,\"last\":true"
+#define DMAF(fault)                                                     \
+	HDR_M(MOCK2) "{\"seq\":1,\"kind\":\"dma\",\"device\":\"a\","    \
+	"\"iova\":\"0x1000\",\"length\":4,\"write\":false,\"status\":"  \
+	"\"fault\",\"fault\":" fault "}\n"
+	static const char *const cases[][2] = {
+		{ PRL("\"addr\":\"0x1000\",\"perm\":[],\"grpid\":1,"
+		      "\"last\":true"),
+		  "page_request needs 'device'" },
+		{ PRL("\"device\":\"z\",\"addr\":\"0x1000\",\"perm\":[],"
+		      "\"grpid\":1,\"last\":true"),
+		  "unknown device 'z'" },
+		{ PRL("\"device\":\"a\",\"perm\":[],\"grpid\":1,\"last\":true"),
+		  "page_request without 'addr'" },
+		{ PRL("\"device\":\"a\",\"addr\":\"0x1000\",\"grpid\":1,"
+		      "\"last\":true"),
+		  "page_request without 'perm'" },
+		{ PRL("\"device\":\"a\",\"addr\":\"0x1000\",\"perm\":[],"
+		      "\"last\":true"),
+		  "page_request without 'grpid'" },
+		{ PRL("\"device\":\"a\",\"addr\":\"0x1000\",\"perm\":[],"
+		      "\"grpid\":1"),
+		  "page_request without 'last'" },
+		{ PRL("\"device\":\"a\",\"addr\":\"0x1001\",\"perm\":[],"
+		      "\"grpid\":1,\"last\":true"),
+		  "addr: 0x1001 is not a page address" },
+		{ PRL("\"device\":\"a\",\"addr\":-4096,\"perm\":[],"
+		      "\"grpid\":1,\"last\":true"),
+		  "addr must not be negative" },
+		{ PRL("\"device\":\"a\",\"addr\":\"0x1000\",\"perm\":\"READ\","
+		      "\"grpid\":1,\"last\":true"),
+		  "perm must be an array" },
+		{ PRL("\"device\":\"a\",\"addr\":\"0x1000\",\"perm\":[\"READ\","
+		      "\"FLY\"],\"grpid\":1,\"last\":true"),
+		  "perm[1]: not one of" },
+		{ PRL("\"device\":\"a\",\"addr\":\"0x1000\",\"perm\":[\"READ\","
+		      "\"READ\"],\"grpid\":1,\"last\":true"),
+		  "perm[1]: READ is given twice" },
+		{ PRL("\"device\":\"a\",\"addr\":\"0x1000\",\"perm\":[],"
+		      "\"grpid\":512,\"last\":true"),
+		  "grpid: 512 is larger than 511" },
+		{ PRL("\"device\":\"a\",\"pasid\":1048576,\"addr\":\"0x1000\","
+		      "\"perm\":[],\"grpid\":1,\"last\":true"),
+		  "pasid: 1048576 is larger than 1048575" },
+		{ PRL("\"device\":\"a\",\"addr\":\"0x1000\",\"perm\":[],"
+		      "\"grpid\":1,\"last\":1"),
+		  "last must be true or false" },
+		{ PRL(OK_PR ",\"status\":\"lost\""),
+		  "status must be \"queued\", \"responded\" or \"dropped\"" },
+		{ PRL(OK_PR ",\"status\":\"queued\",\"code\":\"INVALID\""),
+		  "code is given but status is not \"responded\"" },
+		{ PRL(OK_PR ",\"status\":\"responded\",\"code\":\"MAYBE\""),
+		  "code must be \"SUCCESS\", \"INVALID\" or \"FAILURE\"" },
+		{ PRL(OK_PR ",\"grp\":1"), "unknown member 'grp' in the record" },
+		{ DMAF("{\"adr\":\"0x1000\"}"), "unknown member 'adr' in fault" },
+		{ DMAF("{\"addr\":\"0x1008\"}"),
+		  "fault.addr: 0x1008 is not a page address" },
+		{ DMAF("{\"perm\":[\"X\"]}"), "fault.perm[0]: not one of" },
+		{ DMAF("{\"status\":\"responded\",\"code\":7}"),
+		  "fault.code must be" },
+		{ DMAF("[]"), "fault must be a JSON object" },
+	};
+#undef PRL
+#undef OK_PR
+#undef DMAF
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_read_error(cases[i][0], 2, cases[i][1]);
 }

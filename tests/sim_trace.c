@@ -695,8 +695,10 @@ Test(sim_trace, unsupported_records_are_reported_not_skipped)
 			    "\"iova\":4096,\"length\":4,\"write\":false}\n",
 		  "dma by unknown device 'd0': the header declares no machine" },
 		{ HDR OPEN1 "{\"seq\":2,\"kind\":\"page_request\",\"device\":"
-			    "\"d0\",\"addr\":4096}\n",
-		  "unsupported record kind 'page_request' at line 3" },
+			    "\"d0\",\"addr\":4096,\"perm\":[\"READ\"],"
+			    "\"grpid\":0,\"last\":true}\n",
+		  "page_request by unknown device 'd0': the header declares "
+		  "no machine" },
 		{ HDR "{\"seq\":1,\"kind\":\"open\",\"fd\":{\"kind\":"
 		      "\"vfio-device\",\"handle\":7},\"device\":\"0000:01:00.0\"}\n",
 		  "open of unknown device '0000:01:00.0': the header declares "

@@ -37,8 +37,10 @@ add_test(NAME sim_cli_replay_vm_example COMMAND iommufd-sim replay
 	${CMAKE_SOURCE_DIR}/examples/traces/vm-dirty-migration.jsonl)
 add_test(NAME sim_cli_replay_compat_example COMMAND iommufd-sim replay
 	${CMAKE_SOURCE_DIR}/examples/traces/vfio-compat.jsonl)
+add_test(NAME sim_cli_replay_iopf_example COMMAND iommufd-sim replay
+	${CMAKE_SOURCE_DIR}/examples/traces/iopf.jsonl)
 set_tests_properties(sim_cli_replay_vm_example sim_cli_replay_compat_example
-	PROPERTIES LABELS unit)
+	sim_cli_replay_iopf_example PROPERTIES LABELS unit)
 model_test(sim_qemu LABELS unit SOURCES ${CMAKE_SOURCE_DIR}/sim/qemu.c)
 target_link_libraries(test_sim_qemu PRIVATE iommufd_sim_core)
 target_compile_definitions(test_sim_qemu PRIVATE
