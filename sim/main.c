@@ -20,11 +20,10 @@
 
 #include <iommufd/model.h>
 
+#include "launch.h"
 #include "qemu.h"
 #include "replay.h"
 
-int sim_cmd_run(int argc, char **argv); /* sim/run.c */
-int sim_cmd_record(int argc, char **argv); /* sim/record_cmd.c */
 
 static void usage(FILE *out)
 {

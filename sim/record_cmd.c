@@ -23,15 +23,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "launch.h"
 #include "trace.h"
 
 #ifndef IOMMUFD_SIM_LIBDIR
 #define IOMMUFD_SIM_LIBDIR "lib"
 #endif
 #define RECORD_NAME "libiommufd-record.so"
-#define PRELOAD_NAME "libiommufd-preload.so"
 
-int sim_cmd_record(int argc, char **argv);
 
 static void record_usage(FILE *out)
 {
@@ -65,45 +64,6 @@ static void record_usage(FILE *out)
 		"usage error, a missing library or a TRACE that cannot be\n"
 		"written, 126 when PROGRAM cannot be run, 127 when it is not\n"
 		"found.\n");
-}
-
-/* Next to the executable (the build tree), then the installed lib dir */
-static char *find_lib(const char *name, const char *envvar)
-{
-	const char *const rel[] = { "", ("/../" IOMMUFD_SIM_LIBDIR), "/../lib" };
-	const char *env = getenv(envvar);
-	char exe[PATH_MAX], cand[PATH_MAX + 128];
-	ssize_t n;
-	char *slash;
-
-	if (env && *env) {
-		if (access(env, R_OK)) {
-			fprintf(stderr, "iommufd-sim record: %s=%s: %s\n",
-				envvar, env, strerror(errno));
-			return NULL;
-		}
-		return realpath(env, NULL);
-	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n < 0) {
-		fprintf(stderr, "iommufd-sim record: /proc/self/exe: %s\n",
-			strerror(errno));
-		return NULL;
-	}
-	exe[n] = 0;
-	slash = strrchr(exe, '/');
-	if (slash)
-		*slash = 0;
-	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
-		snprintf(cand, sizeof(cand), "%s%s/%s", exe, rel[i], name);
-		if (!access(cand, R_OK))
-			return realpath(cand, NULL);
-	}
-	fprintf(stderr,
-		"iommufd-sim record: cannot find %s in %s or %s/../"
-		IOMMUFD_SIM_LIBDIR "; build it (it is not built with "
-		"MODEL_SANITIZE) or set %s\n", name, exe, exe, envvar);
-	return NULL;
 }
 
 /* The program may chdir before its first open of /dev/iommu */
@@ -228,11 +188,12 @@ int sim_cmd_record(int argc, char **argv)
 		record_usage(stderr);
 		return 2;
 	}
-	rec_lib = find_lib(RECORD_NAME, "IOMMUFD_SIM_RECORDER");
+	rec_lib = sim_find_library("record", RECORD_NAME, "IOMMUFD_SIM_RECORDER");
 	if (!rec_lib)
 		return 2;
 	if (model) {
-		model_lib = find_lib(PRELOAD_NAME, "IOMMUFD_SIM_PRELOAD");
+		model_lib = sim_find_library("record", PRELOAD_NAME,
+					     "IOMMUFD_SIM_PRELOAD");
 		if (!model_lib)
 			goto done;
 	}

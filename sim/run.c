@@ -16,6 +16,7 @@
 
 #include <iommufd/model.h>
 
+#include "launch.h"
 #include "options.h"
 #include "trace.h"
 #include "vfio_cdev.h"
@@ -23,9 +24,7 @@
 #ifndef IOMMUFD_SIM_LIBDIR
 #define IOMMUFD_SIM_LIBDIR "lib"
 #endif
-#define PRELOAD_NAME "libiommufd-preload.so"
 
-int sim_cmd_run(int argc, char **argv);
 
 static void run_usage(FILE *out)
 {
@@ -71,38 +70,25 @@ static void run_usage(FILE *out)
 		"is not found.\n");
 }
 
-static bool readable(const char *path)
+char *sim_find_library(const char *cmd, const char *name, const char *envvar)
 {
-	return access(path, R_OK) == 0;
-}
-
-/*
- * Next to the executable (the build tree), then the library directory of
- * the prefix it is installed in.
- */
-static char *find_library(void)
-{
-	static const char *const rel[] = {
-		"/" PRELOAD_NAME,
-		"/../" IOMMUFD_SIM_LIBDIR "/" PRELOAD_NAME,
-		"/../lib/" PRELOAD_NAME,
-	};
-	const char *env = getenv("IOMMUFD_SIM_PRELOAD");
-	char exe[PATH_MAX], cand[PATH_MAX + 64];
+	const char *const rel[] = { "", ("/../" IOMMUFD_SIM_LIBDIR), "/../lib" };
+	const char *env = getenv(envvar);
+	char exe[PATH_MAX], cand[PATH_MAX + 128];
 	ssize_t n;
 	char *slash;
 
 	if (env && *env) {
-		if (!readable(env)) {
-			fprintf(stderr, "iommufd-sim run: IOMMUFD_SIM_PRELOAD="
-					"%s: %s\n", env, strerror(errno));
+		if (access(env, R_OK)) {
+			fprintf(stderr, "iommufd-sim %s: %s=%s: %s\n", cmd,
+				envvar, env, strerror(errno));
 			return NULL;
 		}
 		return realpath(env, NULL);
 	}
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n < 0) {
-		fprintf(stderr, "iommufd-sim run: /proc/self/exe: %s\n",
+		fprintf(stderr, "iommufd-sim %s: /proc/self/exe: %s\n", cmd,
 			strerror(errno));
 		return NULL;
 	}
@@ -111,14 +97,14 @@ static char *find_library(void)
 	if (slash)
 		*slash = 0;
 	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
-		snprintf(cand, sizeof(cand), "%s%s", exe, rel[i]);
-		if (readable(cand))
+		snprintf(cand, sizeof(cand), "%s%s/%s", exe, rel[i], name);
+		if (!access(cand, R_OK))
 			return realpath(cand, NULL);
 	}
 	fprintf(stderr,
-		"iommufd-sim run: cannot find " PRELOAD_NAME " in %s or "
-		"%s/../" IOMMUFD_SIM_LIBDIR "; build it (it is not built with "
-		"MODEL_SANITIZE) or set IOMMUFD_SIM_PRELOAD\n", exe, exe);
+		"iommufd-sim %s: cannot find %s in %s or %s/../"
+		IOMMUFD_SIM_LIBDIR "; build it (it is not built with "
+		"MODEL_SANITIZE) or set %s\n", cmd, name, exe, exe, envvar);
 	return NULL;
 }
 
@@ -242,7 +228,7 @@ int sim_cmd_run(int argc, char **argv)
 			kernel);
 		return 2;
 	}
-	lib = find_library();
+	lib = sim_find_library("run", PRELOAD_NAME, "IOMMUFD_SIM_PRELOAD");
 	if (!lib) {
 		free(machine);
 		return 2;
