@@ -29,13 +29,15 @@ struct ctx_track {
 	unsigned int label;
 	bool live;
 	bool seen; /* in this record's list */
+	/* alive[id]: 1 + the index in lives of the object with that ID */
+	size_t *alive;
+	size_t capalive;
 };
 
 struct life {
 	unsigned int label; /* the context's */
 	uint32_t id, kind;
 	uint64_t born, died; /* seq; died UINT64_MAX while alive */
-	bool seen;
 };
 
 struct t2d {
@@ -99,6 +101,8 @@ void t2d_free(struct t2d *d)
 		return;
 	snap_clear(d);
 	free(d->snap);
+	for (size_t i = 0; i < d->ntracks; i++)
+		free(d->tracks[i].alive);
 	free(d->tracks);
 	free(d->lives);
 	free(d->changes);
@@ -142,51 +146,60 @@ static bool note_change(struct t2d *d, uint64_t seq)
 	return true;
 }
 
-/* Objects of context @label now: births and deaths since the last look */
-static bool follow(struct t2d *d, unsigned int label, uint64_t seq,
+static bool die(struct t2d *d, struct ctx_track *t, uint32_t id,
+		uint64_t seq)
+{
+	d->lives[t->alive[id] - 1].died = seq;
+	t->alive[id] = 0;
+	return note_change(d, seq);
+}
+
+/*
+ * The objects of @t now (ascending IDs, as iommufd_ctx_objects gives
+ * them): births and deaths since the last look, in one pass over the IDs
+ */
+static bool follow(struct t2d *d, struct ctx_track *t, uint64_t seq,
 		   const struct iommufd_object_info *objs, size_t n)
 {
-	for (size_t i = 0; i < d->nlives; i++)
-		d->lives[i].seen = false;
+	uint32_t next = 1; /* IDs below were dealt with */
+
 	for (size_t k = 0; k < n; k++) {
-		size_t i;
+		uint32_t id = objs[k].id;
 
-		for (i = 0; i < d->nlives; i++) {
-			struct life *l = &d->lives[i];
+		for (; next < id && next < t->capalive; next++)
+			if (t->alive[next] && !die(d, t, next, seq))
+				return false;
+		next = id + 1;
+		if (id >= t->capalive) {
+			size_t old = t->capalive;
 
-			if (l->died == UINT64_MAX && l->label == label &&
-			    l->id == objs[k].id && l->kind == objs[k].kind)
-				break;
+			if (!grow((void **)&t->alive, &t->capalive,
+				  (size_t)id + 1, sizeof(*t->alive)))
+				return false;
+			memset(t->alive + old, 0,
+			       (t->capalive - old) * sizeof(*t->alive));
 		}
-		if (i < d->nlives) {
-			d->lives[i].seen = true;
-			continue;
+		if (t->alive[id]) {
+			if (d->lives[t->alive[id] - 1].kind == objs[k].kind)
+				continue;
+			/* freed and its ID reused in the same record */
+			if (!die(d, t, id, seq))
+				return false;
 		}
 		if (!grow((void **)&d->lives, &d->caplives, d->nlives + 1,
 			  sizeof(*d->lives)) ||
 		    !note_change(d, seq))
 			return false;
 		d->lives[d->nlives++] = (struct life){
-			.label = label, .id = objs[k].id, .kind = objs[k].kind,
-			.born = seq, .died = UINT64_MAX, .seen = true,
+			.label = t->label, .id = id, .kind = objs[k].kind,
+			.born = seq, .died = UINT64_MAX,
 		};
+		t->alive[id] = d->nlives;
 	}
-	for (size_t i = 0; i < d->nlives; i++) {
-		struct life *l = &d->lives[i];
-
-		if (l->label == label && l->died == UINT64_MAX && !l->seen) {
-			l->died = seq;
-			if (!note_change(d, seq))
-				return false;
-		}
-	}
+	for (; next < t->capalive; next++)
+		if (t->alive[next] && !die(d, t, next, seq))
+			return false;
 	return true;
-}
-
-/* Every life of a context that is gone ends at @seq */
-static bool bury(struct t2d *d, unsigned int label, uint64_t seq)
-{
-	return follow(d, label, seq, NULL, 0);
 }
 
 static bool take_snapshot(struct t2d *d, unsigned int label, uint64_t handle,
@@ -230,7 +243,7 @@ void t2d_observe(void *priv, const struct sim_record *rec,
 		t->seen = true;
 		nobj = objects(d, ctxs[i].ctx);
 		if (nobj < 0 ||
-		    !follow(d, t->label, rec->seq, d->scratch, (size_t)nobj) ||
+		    !follow(d, t, rec->seq, d->scratch, (size_t)nobj) ||
 		    (snap && !take_snapshot(d, t->label, ctxs[i].handle,
 					     d->scratch, (size_t)nobj)))
 			goto oom;
@@ -240,7 +253,8 @@ void t2d_observe(void *priv, const struct sim_record *rec,
 
 		if (t->live && !t->seen) {
 			t->live = false;
-			if (!bury(d, t->label, rec->seq))
+			/* a context that is gone: all it held ends here */
+			if (!follow(d, t, rec->seq, NULL, 0))
 				goto oom;
 		}
 	}
