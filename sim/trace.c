@@ -7,6 +7,7 @@
  * JSON syntax is checked here, member by member, so that replay never has
  * to second-guess a record it was given.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <pthread.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -822,8 +824,52 @@ struct handle_ent {
 	bool open;
 };
 
+/*
+ * The checking pass of a long trace spends most of its time tokenizing
+ * lines. With a keep store (replay's checking pass) a second thread reads
+ * the file and tokenizes each line for the fast path while this one turns
+ * the tokens into records; everything the reader decides (records, errors,
+ * line numbers) is still decided here, in file order.
+ */
+struct tline {
+	size_t off, len; /* in the chunk's buffer */
+	size_t node0;	 /* its tokens in the chunk's nodes */
+	unsigned int nn;
+	bool parsed; /* the fast path's tokenizer took it */
+};
+
+struct tchunk {
+	struct tchunk *next;
+	char *buf; /* whole lines, READ_PAD zero bytes after */
+	size_t len;
+	struct tline *lines;
+	size_t nlines;
+	struct fj *nodes;
+	size_t nnodes;
+	int err;  /* read error (errno) after these lines, or 0 */
+	bool eof; /* the last chunk */
+};
+
+struct tpipe {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct tchunk *head, *tail; /* ready, in file order */
+	unsigned int queued;
+	bool stop;
+	/* the thread's */
+	FILE *f;
+	char *carry; /* the start of a line the last block cut */
+	size_t ncarry;
+	/* the reader's */
+	struct tchunk *cur;
+	size_t next;
+	const struct tline *line; /* the line read_line returned */
+};
+
 struct sim_reader {
 	FILE *f;
+	struct tpipe *pipe;
 	char *name;
 	unsigned int line;
 	/*
@@ -1927,16 +1973,18 @@ static bool fj_children(struct fj_scan *sc, int idx, bool obj)
 	}
 }
 
-/* The line as an object in r->fj; false to step aside */
-static bool fj_parse(struct sim_reader *r, const char *buf, size_t len)
+/* The line as an object in @nodes (*nn of them); false to step aside */
+static bool fj_parse_into(struct fj *nodes, const char *buf, size_t len,
+			  unsigned int *nn)
 {
-	struct fj_scan sc = { buf, buf + len, r->fj, 0, 0 };
+	struct fj_scan sc = { buf, buf + len, nodes, 0, 0 };
 
 	fj_ws(&sc);
 	/* jansson, too, wants an object or array at the top */
 	if (sc.p == sc.end || *sc.p != '{' || fj_value(&sc) != 0)
 		return false;
 	fj_ws(&sc);
+	*nn = sc.nn;
 	return sc.p == sc.end;
 }
 
@@ -2505,7 +2553,21 @@ static int fast_record(struct sim_reader *r, struct pctx *p, size_t len,
 		if (!r->fj)
 			return 0;
 	}
-	if (!fj_parse(r, r->lp, len) || fj_ioctl_record(r, rec)) {
+	if (r->pipe) {
+		/* the tokenizing thread parsed it, or found it not for us */
+		const struct tline *l = r->pipe->line;
+
+		if (!l->parsed)
+			return 0;
+		memcpy(r->fj, r->pipe->cur->nodes + l->node0,
+		       l->nn * sizeof(*r->fj));
+	} else {
+		unsigned int nn;
+
+		if (!fj_parse_into(r->fj, r->lp, len, &nn))
+			return 0;
+	}
+	if (fj_ioctl_record(r, rec)) {
 		sim_record_clear(rec);
 		return 0;
 	}
@@ -2919,10 +2981,14 @@ struct sim_reader *sim_reader_new(FILE *f, const char *name)
 	return r;
 }
 
+static void pipe_stop(struct tpipe *tp);
+
 void sim_reader_free(struct sim_reader *r)
 {
 	if (!r)
 		return;
+	if (r->pipe)
+		pipe_stop(r->pipe);
 	free(r->name);
 	free(r->buf);
 	free(r->h);
@@ -2986,9 +3052,260 @@ static int refill(struct sim_reader *r)
  * line; 0: end of file; -1: error. Blank lines are skipped unless @first.
  * Without @nul_check the caller checks for NUL bytes itself.
  */
+/* ------------------------------------------------ the tokenizing thread */
+
+#define PIPE_DEPTH 4
+
+static void tchunk_free(struct tchunk *c)
+{
+	if (c) {
+		free(c->buf);
+		free(c->lines);
+		free(c->nodes);
+		free(c);
+	}
+}
+
+/*
+ * The next block of whole lines from the file, tokenized. NULL only when
+ * out of memory (the reader then reports it).
+ */
+static struct tchunk *tokenize_block(struct tpipe *tp)
+{
+	struct tchunk *c = calloc(1, sizeof(*c));
+	size_t cap = READ_BLOCK, fill, cut, capl = 0, capn = 0;
+
+	if (!c)
+		return NULL;
+	if (tp->ncarry >= cap)
+		cap = 2 * tp->ncarry;
+	c->buf = malloc(cap + READ_PAD);
+	if (!c->buf)
+		goto oom;
+	if (tp->ncarry)
+		memcpy(c->buf, tp->carry, tp->ncarry);
+	fill = tp->ncarry;
+	for (;;) {
+		size_t got = fread(c->buf + fill, 1, cap - fill, tp->f);
+		char *nl;
+
+		fill += got;
+		if (!got) {
+			if (ferror(tp->f))
+				c->err = errno ? errno : EIO;
+			c->eof = true;
+			break;
+		}
+		nl = memrchr(c->buf, '\n', fill);
+		if (nl)
+			break;
+		/* one line longer than the block: grow until it ends */
+		if (fill == cap) {
+			char *b = realloc(c->buf, 2 * cap + READ_PAD);
+
+			if (!b)
+				goto oom;
+			c->buf = b;
+			cap *= 2;
+		}
+	}
+	if (c->eof) {
+		cut = fill;
+	} else {
+		cut = (size_t)((char *)memrchr(c->buf, '\n', fill) - c->buf) + 1;
+	}
+	/* what follows the last newline starts the next block */
+	free(tp->carry);
+	tp->ncarry = fill - cut;
+	tp->carry = tp->ncarry ? malloc(tp->ncarry) : NULL;
+	if (tp->ncarry && !tp->carry)
+		goto oom;
+	if (tp->ncarry)
+		memcpy(tp->carry, c->buf + cut, tp->ncarry);
+	c->len = cut;
+	memset(c->buf + cut, 0, READ_PAD);
+
+	for (size_t off = 0; off < cut;) {
+		char *nl = memchr(c->buf + off, '\n', cut - off);
+		size_t n = nl ? (size_t)(nl + 1 - (c->buf + off)) : cut - off;
+		struct tline *l;
+
+		if (c->nlines == capl) {
+			struct tline *g;
+
+			capl = capl ? 2 * capl : 4096;
+			g = realloc(c->lines, capl * sizeof(*g));
+			if (!g)
+				goto oom;
+			c->lines = g;
+		}
+		if (c->nnodes + FJ_MAX > capn) {
+			struct fj *g;
+
+			capn = capn ? 2 * capn : 64 * FJ_MAX;
+			while (c->nnodes + FJ_MAX > capn)
+				capn *= 2;
+			g = realloc(c->nodes, capn * sizeof(*g));
+			if (!g)
+				goto oom;
+			c->nodes = g;
+		}
+		l = &c->lines[c->nlines++];
+		*l = (struct tline){ .off = off, .len = n, .node0 = c->nnodes };
+		l->parsed = fj_parse_into(c->nodes + c->nnodes, c->buf + off, n,
+					  &l->nn);
+		if (l->parsed)
+			c->nnodes += l->nn;
+		off += n;
+	}
+	return c;
+oom:
+	tchunk_free(c);
+	return NULL;
+}
+
+static void *tokenizer(void *arg)
+{
+	struct tpipe *tp = arg;
+	bool last = false;
+
+	while (!last) {
+		struct tchunk *c = tokenize_block(tp);
+
+		if (!c) {
+			/* an empty last chunk with ENOMEM: the reader says so */
+			c = calloc(1, sizeof(*c));
+			if (!c)
+				abort(); /* nothing left to report with */
+			c->err = ENOMEM;
+			c->eof = true;
+		}
+		last = c->eof;
+		pthread_mutex_lock(&tp->mu);
+		while (tp->queued >= PIPE_DEPTH && !tp->stop)
+			pthread_cond_wait(&tp->cv, &tp->mu);
+		if (tp->stop) {
+			pthread_mutex_unlock(&tp->mu);
+			tchunk_free(c);
+			break;
+		}
+		if (tp->tail)
+			tp->tail->next = c;
+		else
+			tp->head = c;
+		tp->tail = c;
+		tp->queued++;
+		pthread_cond_broadcast(&tp->cv);
+		pthread_mutex_unlock(&tp->mu);
+	}
+	return NULL;
+}
+
+/* Hand the rest of the file to a tokenizing thread; false: read it here */
+static bool pipe_start(struct sim_reader *r)
+{
+	struct tpipe *tp = calloc(1, sizeof(*tp));
+
+	if (!tp)
+		return false;
+	tp->f = r->f;
+	tp->ncarry = r->fill - r->pos;
+	tp->carry = tp->ncarry ? malloc(tp->ncarry) : NULL;
+	if (tp->ncarry && !tp->carry) {
+		free(tp);
+		return false;
+	}
+	if (tp->ncarry)
+		memcpy(tp->carry, r->buf + r->pos, tp->ncarry);
+	pthread_mutex_init(&tp->mu, NULL);
+	pthread_cond_init(&tp->cv, NULL);
+	if (pthread_create(&tp->th, NULL, tokenizer, tp)) {
+		pthread_mutex_destroy(&tp->mu);
+		pthread_cond_destroy(&tp->cv);
+		free(tp->carry);
+		free(tp);
+		return false;
+	}
+	r->pos = r->fill = 0;
+	r->pipe = tp;
+	return true;
+}
+
+static void pipe_stop(struct tpipe *tp)
+{
+	struct tchunk *c, *n;
+
+	pthread_mutex_lock(&tp->mu);
+	tp->stop = true;
+	pthread_cond_broadcast(&tp->cv);
+	pthread_mutex_unlock(&tp->mu);
+	pthread_join(tp->th, NULL);
+	for (c = tp->head; c; c = n) {
+		n = c->next;
+		tchunk_free(c);
+	}
+	tchunk_free(tp->cur);
+	free(tp->carry);
+	pthread_mutex_destroy(&tp->mu);
+	pthread_cond_destroy(&tp->cv);
+	free(tp);
+}
+
+/*
+ * read_line() over the tokenized chunks: the same lines, numbers and
+ * errors as reading the file here
+ */
+static int pipe_line(struct sim_reader *r, struct pctx *p, bool nul_check,
+		     size_t *len)
+{
+	struct tpipe *tp = r->pipe;
+
+	for (;;) {
+		const struct tline *l;
+
+		if (!tp->cur || tp->next == tp->cur->nlines) {
+			struct tchunk *done = tp->cur;
+
+			if (done && done->eof) {
+				p->line = r->line + 1;
+				if (done->err)
+					return fail(p, "read error: %s",
+						    strerror(done->err));
+				return 0;
+			}
+			pthread_mutex_lock(&tp->mu);
+			while (!tp->head)
+				pthread_cond_wait(&tp->cv, &tp->mu);
+			tp->cur = tp->head;
+			tp->head = tp->cur->next;
+			if (!tp->head)
+				tp->tail = NULL;
+			tp->queued--;
+			pthread_cond_broadcast(&tp->cv);
+			pthread_mutex_unlock(&tp->mu);
+			tp->next = 0;
+			/* the previous chunk's last line is no longer in use */
+			tchunk_free(done);
+			continue;
+		}
+		l = &tp->cur->lines[tp->next++];
+		r->lp = tp->cur->buf + l->off;
+		tp->line = l;
+		p->line = ++r->line;
+		if (nul_check && memchr(r->lp, '\0', l->len))
+			return fail(p, "NUL byte in the line");
+		if (blank(r->lp, l->len))
+			continue;
+		*len = l->len;
+		return 1;
+	}
+}
+
 static int read_line(struct sim_reader *r, struct pctx *p, bool first,
 		     bool nul_check, size_t *len)
 {
+	if (r->pipe && !first)
+		return pipe_line(r, p, nul_check, len);
 	for (;;) {
 		char *nl = NULL;
 		size_t n;
@@ -3446,6 +3763,9 @@ int sim_reader_header(struct sim_reader *r, struct sim_header *hdr,
 		else
 			keep_drop(r);
 	}
+	/* replay's checking pass: tokenize on a second thread */
+	if (r->keep && !r->no_fast && r->f)
+		pipe_start(r);
 	r->header_done = true;
 	rc = 0;
 out:

@@ -692,3 +692,114 @@ Test(sim_trace_fast, nul_bytes_are_named_either_way)
 		}
 	}
 }
+
+/* ------------------------------------------- the tokenizing thread */
+
+/*
+ * A checking pass (sim_reader_keep) hands the file to a second thread that
+ * tokenizes it in blocks; the records, their line numbers and the verdict
+ * must be those of reading the file in this thread.
+ */
+static void pipelined_matches_plain(const char *text, size_t len)
+{
+	FILE *fa = fmemopen((void *)text, len, "r");
+	FILE *fb = fmemopen((void *)text, len, "r");
+	struct sim_reader *a, *b;
+	struct sim_header ha, hb;
+	struct sim_record ra, rb;
+	struct sim_err ea = { 0 }, eb = { 0 };
+	unsigned int n = 0;
+	int ca, cb;
+
+	cr_assert(fa && fb);
+	a = sim_reader_new(fa, "t.jsonl");
+	b = sim_reader_new(fb, "t.jsonl");
+	cr_assert(a && b);
+	sim_reader_keep(a, (size_t)1 << 30);
+	ca = sim_reader_header(a, &ha, &ea);
+	cb = sim_reader_header(b, &hb, &eb);
+	cr_assert_eq(ca, cb);
+	sim_record_init(&ra);
+	sim_record_init(&rb);
+	while (!ca) {
+		ca = sim_reader_next(a, &ra, &ea);
+		cb = sim_reader_next(b, &rb, &eb);
+		cr_assert_eq(ca, cb, "record %u: %d vs %d (%s | %s)", n, ca, cb,
+			     ea.msg, eb.msg);
+		if (ca != 1)
+			break;
+		cr_assert(record_eq(&ra, &rb), "record %u (line %u) differs", n,
+			  rb.line);
+		cr_assert_eq(ra.line, rb.line);
+		n++;
+		ca = 0;
+	}
+	if (ca < 0) {
+		cr_assert_eq(ea.line, eb.line);
+		cr_assert_str_eq(ea.msg, eb.msg);
+	}
+	sim_record_clear(&ra);
+	sim_record_clear(&rb);
+	sim_reader_free(a);
+	sim_reader_free(b);
+	fclose(fa);
+	fclose(fb);
+}
+
+/* @pairs map/unmap pairs after PRELUDE; @extra goes in after pair @at */
+static char *long_text(unsigned int pairs, unsigned int at, const char *extra,
+		       size_t *len)
+{
+	char *text = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&text, &n);
+
+	cr_assert_not_null(f);
+	fputs(PRELUDE, f);
+	for (unsigned int i = 0; i < pairs; i++) {
+		unsigned int seq = PRELUDE_RECORDS + 1 + 2 * i;
+
+		fprintf(f, "{\"seq\":%u,\"kind\":\"ioctl\"," FD1
+			   ",\"ioctl\":\"IOMMU_IOAS_MAP\",\"nr\":\"0x3b85\","
+			   "\"arg\":\"0x7ffd5c000100\",\"in\":{\"fields\":"
+			   MAP_FIELDS ",\"hex\":\"" MAP_HEX "\"}}\n"
+			   "{\"seq\":%u,\"kind\":\"ioctl\"," FD1
+			   ",\"ioctl\":\"IOMMU_IOAS_UNMAP\",\"arg\":\"0x10\"}"
+			   "\r\n\n",
+			seq, seq + 1);
+		if (i == at && extra)
+			fputs(extra, f);
+	}
+	cr_assert_eq(fclose(f), 0);
+	*len = n;
+	return text;
+}
+
+Test(sim_trace_fast, tokenizing_thread_reads_what_this_thread_reads)
+{
+	size_t len;
+	char *t, *big;
+
+	/* several blocks of lines, blank and CRLF lines among them */
+	t = long_text(12000, 0, NULL, &len);
+	cr_assert_gt(len, (size_t)4 << 20);
+	pipelined_matches_plain(t, len);
+	/* no newline at the end: a truncated last record */
+	pipelined_matches_plain(t, len - 3);
+	free(t);
+	/* an error far in: the same message on the same line */
+	t = long_text(12000, 9000, "{\"seq\":1}\n", &len);
+	pipelined_matches_plain(t, len);
+	free(t);
+	/* a line longer than a block */
+	big = malloc((3 << 20) + 64);
+	cr_assert_not_null(big);
+	memset(big, 'x', 3 << 20);
+	strcpy(big, "{\"comment\":\"");
+	strcpy(big + (3 << 20) - 2, "\"}");
+	strcat(big, "\n");
+	t = long_text(6000, 3000, big, &len);
+	pipelined_matches_plain(t, len);
+	free(t);
+	free(big);
+}
