@@ -28,6 +28,8 @@ echo "== examples/traces/vm-dirty-migration.jsonl: a VT-d device, dirty tracking
 "$prefix/bin/iommufd-sim" replay examples/traces/vm-dirty-migration.jsonl
 echo "== examples/traces/vfio-compat.jsonl: the /dev/vfio/vfio container interface"
 "$prefix/bin/iommufd-sim" replay examples/traces/vfio-compat.jsonl
+echo "== examples/traces/iopf.jsonl: page requests through a fault queue"
+"$prefix/bin/iommufd-sim" replay examples/traces/iopf.jsonl
 echo "== trace2dot: the VM trace's object graph after its attach and map (record 10)"
 "$prefix/bin/trace2dot" --at=10 examples/traces/vm-dirty-migration.jsonl \
 	-o build/vm-graph.dot
