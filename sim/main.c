@@ -63,6 +63,9 @@ static void usage(FILE *out)
 		"  -h, --help     show this help and exit\n"
 		"  -V, --version  show the version and the build options\n"
 		"\n"
+		"See also trace2dot(TRACE): pictures of what the model holds\n"
+		"along a trace, as Graphviz dot.\n"
+		"\n"
 		"Exit status: 0 success (the model agreed with the trace),\n"
 		"1 divergence, 2 usage error or a trace that cannot be replayed.\n");
 }
