@@ -33,6 +33,18 @@ void sim_vfio_file_init(struct sim_vfio_file *df, struct iommufd_dev *dev,
 	df->priv = priv;
 }
 
+void sim_vfio_group_file_init(struct sim_vfio_file *df,
+			      struct iommufd_dev *dev, struct iommufd_ctx *ctx,
+			      void *ref)
+{
+	memset(df, 0, sizeof(*df));
+	df->dev = dev;
+	df->group = true;
+	df->bound = true;
+	df->ctx = ctx;
+	df->ref = ref;
+}
+
 bool sim_vfio_iommufd_request(uint32_t cmd)
 {
 	return cmd == VFIO_DEVICE_BIND_IOMMUFD ||
@@ -57,6 +69,9 @@ static long bind(struct sim_vfio_file *df, const struct iommufd_mem *mem,
 	int rc;
 
 	if (fd < 0)
+		return -EINVAL;
+	/* BIND_IOMMUFD is the cdev path's; a group's device fd is open */
+	if (df->group)
 		return -EINVAL;
 	/* one file binds once */
 	if (df->bound)
@@ -118,11 +133,14 @@ long sim_vfio_ioctl(struct sim_vfio_file *df, const struct iommufd_mem *mem,
 	case VFIO_DEVICE_BIND_IOMMUFD:
 		minsz = offsetof(struct vfio_device_bind_iommufd, out_devid) + 4;
 		break;
+	/* cdev-only: on a group's device fd the driver gets them (ENOTTY) */
 	case VFIO_DEVICE_ATTACH_IOMMUFD_PT:
-		minsz = offsetof(struct vfio_device_attach_iommufd_pt, pt_id) + 4;
+		minsz = df->group ? 0 :
+			offsetof(struct vfio_device_attach_iommufd_pt, pt_id) + 4;
 		break;
 	case VFIO_DEVICE_DETACH_IOMMUFD_PT:
-		minsz = offsetof(struct vfio_device_detach_iommufd_pt, flags) + 4;
+		minsz = df->group ? 0 :
+			offsetof(struct vfio_device_detach_iommufd_pt, flags) + 4;
 		break;
 	case VFIO_DEVICE_GET_INFO:
 		minsz = offsetof(struct vfio_device_info, num_irqs) + 4;
@@ -171,8 +189,10 @@ long sim_vfio_ioctl(struct sim_vfio_file *df, const struct iommufd_mem *mem,
 void sim_vfio_release(struct sim_vfio_file *df)
 {
 	/* vfio_df_unbind_iommufd(): then the context's file is let go */
-	if (!df->bound)
+	if (!df->bound || df->group) {
+		df->bound = false;
 		return;
+	}
 	iommufd_dev_unbind(df->dev);
 	df->bound = false;
 	put_ref(df, df->ref);

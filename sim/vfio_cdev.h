@@ -52,6 +52,12 @@ struct sim_vfio_file {
 	void *priv;
 	/* BIND_IOMMUFD succeeded (df->access_granted): ctx and ref are set */
 	bool bound;
+	/*
+	 * Opened by VFIO_GROUP_GET_DEVICE_FD (df->group): bound from the
+	 * start, and the device's open is shared with the group's other
+	 * files, so whoever opened it also closes it
+	 */
+	bool group;
 	struct iommufd_ctx *ctx;
 	void *ref;
 };
@@ -60,13 +66,26 @@ void sim_vfio_file_init(struct sim_vfio_file *df, struct iommufd_dev *dev,
 			const struct sim_vfio_ops *ops, void *priv);
 
 /*
+ * A device file of the group path, for a device the caller has already
+ * bound to @ctx and attached (vfio_df_group_open()). Its BIND_IOMMUFD is
+ * -EINVAL and the cdev-only ATTACH/DETACH_IOMMUFD_PT reach the driver
+ * (-ENOTTY); sim_vfio_release() leaves the device to the caller.
+ */
+void sim_vfio_group_file_init(struct sim_vfio_file *df,
+			      struct iommufd_dev *dev, struct iommufd_ctx *ctx,
+			      void *ref);
+
+/*
  * An ioctl on the device file. @mem is the caller's memory (copy_from_user
  * / copy_to_user of @arg). 0 or -errno, as the kernel returns it.
  */
 long sim_vfio_ioctl(struct sim_vfio_file *df, const struct iommufd_mem *mem,
 		    uint32_t cmd, uint64_t arg);
 
-/* The file's release: a bound device is unbound (detached first) */
+/*
+ * The file's release: a bound device is unbound (detached first); a
+ * group-path file is only forgotten
+ */
 void sim_vfio_release(struct sim_vfio_file *df);
 
 /*

@@ -79,6 +79,12 @@ Test(abi, vfio_request_numbers)
 		IOCTL(VFIO_GET_API_VERSION, 0x3b64),
 		IOCTL(VFIO_CHECK_EXTENSION, 0x3b65),
 		IOCTL(VFIO_SET_IOMMU, 0x3b66),
+		IOCTL(VFIO_GROUP_GET_STATUS, 0x3b67),
+		IOCTL(VFIO_GROUP_SET_CONTAINER, 0x3b68),
+		IOCTL(VFIO_GROUP_UNSET_CONTAINER, 0x3b69),
+		IOCTL(VFIO_GROUP_GET_DEVICE_FD, 0x3b6a),
+		VALUE(VFIO_GROUP_FLAGS_VIABLE, 1),
+		VALUE(VFIO_GROUP_FLAGS_CONTAINER_SET, 2),
 		IOCTL(VFIO_DEVICE_GET_INFO, 0x3b6b),
 		IOCTL(VFIO_IOMMU_GET_INFO, 0x3b70),
 		IOCTL(VFIO_IOMMU_MAP_DMA, 0x3b71),
@@ -292,6 +298,8 @@ Test(abi, vfio_layouts)
 {
 	static const struct abi_fact facts[] = {
 		SIZE(vfio_info_cap_header, 8),
+		SIZE(vfio_group_status, 8),
+		OFFSET(vfio_group_status, flags, 4),
 		SIZE(vfio_device_info, 24),
 		SIZE(vfio_iommu_type1_info, 24),
 		OFFSET(vfio_iommu_type1_info, iova_pgsizes, 8),

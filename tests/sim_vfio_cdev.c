@@ -341,6 +341,37 @@ Test(sim_vfio_cdev, attach_replace_detach)
 	}
 }
 
+Test(sim_vfio_cdev, group_path_file_is_open_and_left_to_its_opener)
+{
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+	struct sim_vfio_file df;
+	uint32_t dev_id, ioas = ioas_alloc(), pt;
+
+	/* what VFIO_GROUP_GET_DEVICE_FD's caller has done first */
+	cr_assert_eq(iommufd_dev_bind(t.ctx, t.devs[0], &dev_id), 0);
+	pt = ioas;
+	cr_assert_eq(iommufd_dev_attach(t.devs[0], &pt), 0);
+	sim_vfio_group_file_init(&df, t.devs[0], t.ctx, &t.gets);
+	cr_expect(df.bound && df.group);
+	cr_expect_eq(sim_vfio_ioctl(&df, &t.mem, VFIO_DEVICE_GET_INFO,
+				    (uintptr_t)&info),
+		     0);
+	/* BIND is the cdev path's, even with a valid iommufd */
+	cr_expect_eq(bind_fd(&df, IOMMUFD_NUM, NULL), -EINVAL);
+	cr_expect_eq(t.gets, 0);
+	/* the cdev-only requests reach the driver, which knows them not */
+	cr_expect_eq(attach(&df, &pt), -ENOTTY);
+	cr_expect_eq(detach(&df), -ENOTTY);
+	cr_expect_eq(iommufd_dev_id(t.devs[0]), dev_id);
+	/* release forgets the file; the device stays bound and attached */
+	sim_vfio_release(&df);
+	cr_expect_not(df.bound);
+	cr_expect_eq(t.puts, 0);
+	cr_expect_eq(iommufd_dev_id(t.devs[0]), dev_id);
+	iommufd_dev_unbind(t.devs[0]);
+	cr_expect_eq(iommufd_dev_id(t.devs[0]), 0);
+}
+
 Test(sim_vfio_cdev, which_requests_are_iommufd_s)
 {
 	cr_expect(sim_vfio_iommufd_request(VFIO_DEVICE_BIND_IOMMUFD));

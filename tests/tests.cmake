@@ -143,9 +143,16 @@ if(MODEL_PRELOAD)
 		rc=\$?; cd /; rm -rf \$t; exit \$rc" sh $<TARGET_FILE:iommufd-sim>
 		$<TARGET_FILE:iommufd-preload>
 		${CMAKE_CURRENT_SOURCE_DIR}/preload/machine-bad.json)
+	# the legacy API: VFIO group files of a --machine in a container
+	add_executable(preload_vfio_group preload/vfio_group.c)
+	target_include_directories(preload_vfio_group PRIVATE
+		${CMAKE_SOURCE_DIR}/include)
+	add_test(NAME preload_vfio_group COMMAND iommufd-sim run
+		--machine=${CMAKE_CURRENT_SOURCE_DIR}/preload/machine-groups.json
+		-- $<TARGET_FILE:preload_vfio_group>)
 	set_tests_properties(preload_vfio_cdev_mock preload_vfio_cdev_vtd
 		preload_vfio_cdev_none sim_cli_run_machine_errors
-		PROPERTIES LABELS unit)
+		preload_vfio_group PROPERTIES LABELS unit)
 	# The kernel's selftests: minutes, and the kernel source; not a unit test
 	add_test(NAME kernel_selftests COMMAND bash
 		${CMAKE_SOURCE_DIR}/scripts/selftests.sh ${CMAKE_BINARY_DIR})

@@ -8,13 +8,15 @@
  *    extension numbers VFIO_CHECK_EXTENSION / VFIO_SET_IOMMU take;
  *  - the device-cdev ioctls a VMM uses to bind a VFIO device to an iommufd
  *    and attach it to an IOAS or HWPT, plus VFIO_DEVICE_GET_INFO, which
- *    usually comes right after the bind.
+ *    usually comes right after the bind;
+ *  - the group ioctls (/dev/vfio/N) by which a legacy VMM puts a group in
+ *    a container (an iommufd serving as one) and opens its devices.
  *
  * Names, layouts and numbers are the kernel's. Fields the kernel declares
  * as plain __u64 stay plain uint64_t here, so a struct that has
  * ABI-dependent padding in the kernel (vfio_iommu_type1_info_cap_migration,
- * vfio_bitmap on i386) has the same padding here. Group ioctls, regions,
- * IRQs, device features, migration and the sPAPR/EEH ioctls are left out.
+ * vfio_bitmap on i386) has the same padding here. Regions, IRQs, device
+ * features, migration and the sPAPR/EEH ioctls are left out.
  */
 #ifndef IOMMUFD_MODEL_UAPI_VFIO_H
 #define IOMMUFD_MODEL_UAPI_VFIO_H
@@ -67,6 +69,24 @@ struct vfio_info_cap_header {
 #define VFIO_CHECK_EXTENSION IOMMUFD_IO(VFIO_TYPE, VFIO_BASE + 1)
 /* VFIO_SET_IOMMU(type): select the IOMMU type of the container */
 #define VFIO_SET_IOMMU IOMMUFD_IO(VFIO_TYPE, VFIO_BASE + 2)
+
+/* ------------------------------------------------------- group ioctls */
+
+/* VFIO_GROUP_GET_STATUS: caller sets argsz */
+struct vfio_group_status {
+	uint32_t argsz;
+	uint32_t flags; /* VFIO_GROUP_FLAGS_* */
+};
+
+#define VFIO_GROUP_FLAGS_VIABLE (1 << 0)        /* no other owner of its DMA */
+#define VFIO_GROUP_FLAGS_CONTAINER_SET (1 << 1) /* SET_CONTAINER was done */
+
+#define VFIO_GROUP_GET_STATUS IOMMUFD_IO(VFIO_TYPE, VFIO_BASE + 3)
+/* VFIO_GROUP_SET_CONTAINER(int *fd): fd is the container (or iommufd) */
+#define VFIO_GROUP_SET_CONTAINER IOMMUFD_IO(VFIO_TYPE, VFIO_BASE + 4)
+#define VFIO_GROUP_UNSET_CONTAINER IOMMUFD_IO(VFIO_TYPE, VFIO_BASE + 5)
+/* VFIO_GROUP_GET_DEVICE_FD(char *name): returns a new device fd */
+#define VFIO_GROUP_GET_DEVICE_FD IOMMUFD_IO(VFIO_TYPE, VFIO_BASE + 6)
 
 /* ------------------------------------------------------- device info */
 
@@ -324,6 +344,10 @@ IOMMUFD_ABI_ASSERT_SIZE(struct vfio_info_cap_header, 8);
 IOMMUFD_ABI_ASSERT_FIELD(struct vfio_info_cap_header, id, 0, 2);
 IOMMUFD_ABI_ASSERT_FIELD(struct vfio_info_cap_header, version, 2, 2);
 IOMMUFD_ABI_ASSERT_FIELD(struct vfio_info_cap_header, next, 4, 4);
+
+IOMMUFD_ABI_ASSERT_SIZE(struct vfio_group_status, 8);
+IOMMUFD_ABI_ASSERT_FIELD(struct vfio_group_status, argsz, 0, 4);
+IOMMUFD_ABI_ASSERT_FIELD(struct vfio_group_status, flags, 4, 4);
 
 IOMMUFD_ABI_ASSERT_SIZE(struct vfio_device_info, 24);
 IOMMUFD_ABI_ASSERT_FIELD(struct vfio_device_info, argsz, 0, 4);

@@ -14,9 +14,16 @@
  * too. With a machine (IOMMUFD_SIM_MACHINE), /dev/vfio/devices/vfioN is
  * the N-th device of it, a VFIO device cdev (sim/vfio_cdev.c) that binds
  * to one of these iommufd files, attaches and detaches as 6.12 does;
- * closing its last descriptor unbinds. Every other path and descriptor
- * goes to libc untouched, except the rest of /dev/vfio/devices/, which is
- * ENOENT: a real device cdev could not bind to the model's iommufd.
+ * closing its last descriptor unbinds. /dev/vfio/N is the machine's IOMMU
+ * group N (its devices' "group" number), served as 6.12's group file with
+ * iommufd as the container: VFIO_GROUP_SET_CONTAINER takes one of these
+ * iommufd files (/dev/vfio/vfio for a legacy VMM) and makes its compat
+ * IOAS, VFIO_GROUP_GET_DEVICE_FD binds the named device to it, attaches
+ * it to that IOAS and returns a device file like the cdev's; the last
+ * close of a group unsets its container. Every other path and descriptor
+ * goes to libc untouched, except the rest of /dev/vfio/devices/ and the
+ * group numbers the machine has not, which are ENOENT: a real device
+ * could not bind to the model's iommufd.
  *
  * Environment:
  *   IOMMUFD_SIM_CONFIG  "test" (default): a CONFIG_IOMMUFD_TEST kernel,
@@ -43,7 +50,8 @@
  *                       "config" adds to IOMMUFD_SIM_CONFIG's. Read at
  *                       start; an unreadable or invalid one stops the
  *                       program (exit status 2) with a message naming the
- *                       file and member. Unset: no device cdevs
+ *                       file and member. Unset: no device cdevs,
+ *                       and /dev/vfio/N is libc's
  *   IOMMUFD_SIM_TRACE   reserved (recording traces of the calls)
  *
  * Fault injection, as a kernel with failslab, fail_page_alloc,
@@ -59,10 +67,12 @@
  * Limitations: fopen(), syscall(SYS_openat) and io_uring reach the kernel
  * without passing through here. After fork() the model stays with the
  * parent and the child's ioctls are served there (see "fork" below and
- * SPEC.md 6.7). Device files are not served that way: a device file
+ * SPEC.md 6.7). Device and group files are not served that way: one
  * inherited across fork() answers EIO in the child, and a child's own
- * device file cannot bind to an iommufd it inherited (EIO). Device files
- * have no regions, IRQs or device features (GET_INFO says so).
+ * device file (or group) cannot bind to (be put in) an iommufd it
+ * inherited (EIO). Device files have no regions, IRQs or device features
+ * (GET_INFO says so). No-iommu groups (/dev/vfio/noiommu-N) are not
+ * served.
  */
 #undef _FORTIFY_SOURCE
 #define _GNU_SOURCE
@@ -92,6 +102,7 @@
 #include <iommufd/platform.h>
 #include <iommufd/uapi.h>
 #include <iommufd/uapi_test.h>
+#include <iommufd/uapi_vfio.h>
 
 #include "options.h"
 #include "vfio_cdev.h"
@@ -190,6 +201,12 @@ struct pctx {
 	bool open;		/* iommufd_ctx_close() not called yet */
 	unsigned int nchildren; /* access and fault files, which hold ctx */
 	/*
+	 * VFIO groups whose container this is hold the file itself (a
+	 * get_file()): its release waits for them once the fd is closed
+	 */
+	unsigned int group_refs;
+	bool release_pending;
+	/*
 	 * In a forked child: the model state is the parent's, so ioctls go
 	 * there over this socket (-1: the context is ours)
 	 */
@@ -209,9 +226,24 @@ struct task_fail {
 
 /*
  * PF_DEBUGFS: a directory of the emulated debugfs (its root);
- * PF_DEVICE: a VFIO device cdev of the machine
+ * PF_DEVICE: a VFIO device file of the machine (a cdev, or a group's);
+ * PF_GROUP: a VFIO group file of the machine, /dev/vfio/N
  */
-enum pkind { PF_CTX, PF_ACCESS, PF_FAULT, PF_FAILNTH, PF_DEBUGFS, PF_DEVICE };
+enum pkind {
+	PF_CTX, PF_ACCESS, PF_FAULT, PF_FAILNTH, PF_DEBUGFS, PF_DEVICE,
+	PF_GROUP
+};
+
+/* A VFIO group of the machine: struct vfio_group */
+struct pgroup {
+	uint32_t id; /* N of /dev/vfio/N: the machine's "group" number */
+	bool opened; /* group->opened_file: one open file at a time */
+	pid_t owner; /* the process that opened it */
+	/* SET_CONTAINER's context (group->iommufd): keeps its file open */
+	struct pctx *iommufd;
+	/* devices of the group bound through their cdev: no group open */
+	unsigned int cdev_binds;
+};
 
 /* An open file description; dup'ed descriptors share one */
 struct pfile {
@@ -224,6 +256,8 @@ struct pfile {
 	/* PF_DEVICE: bound, its ref is the struct pctx it holds */
 	struct sim_vfio_file vf;
 	pid_t owner; /* PF_DEVICE: the process whose platform it is on */
+	int devidx;  /* PF_DEVICE: the index of its device in the machine */
+	struct pgroup *group; /* PF_GROUP */
 };
 
 static struct pfile **tab;
@@ -246,6 +280,16 @@ static struct pctx *contexts;
 /* IOMMUFD_SIM_MACHINE: the devices /dev/vfio/devices/vfioN stand for */
 static struct sim_machine machine;
 static struct iommufd_dev *mdevs[SIM_MAX_DEVICES];
+/* Its numbered groups, and each device's (NULL: a group of its own) */
+static struct pgroup groups[SIM_MAX_DEVICES];
+static unsigned int ngroups;
+static struct pgroup *mdev_group[SIM_MAX_DEVICES];
+/*
+ * Opens of each device through its group (device->open_count): the first
+ * binds and attaches, the last unbinds, from the context in mdev_pc
+ */
+static unsigned int mdev_opens[SIM_MAX_DEVICES];
+static struct pctx *mdev_pc[SIM_MAX_DEVICES];
 
 static struct {
 	bool parsed;
@@ -439,8 +483,14 @@ static int vfio_iommufd_get(void *priv, int fd, struct iommufd_ctx **ctx,
 			    void **ref)
 {
 	struct pfile *f = lookup(fd);
+	struct pgroup *g = priv;
 
-	(void)priv;
+	/*
+	 * vfio_device_block_group(): a group is used through its group
+	 * file or through its devices' cdevs, never both at once
+	 */
+	if (g && g->opened)
+		return -EBUSY;
 	if (!f)
 		return real.fcntl(fd, F_GETFD) < 0 ? -EBADF : -EBADFD;
 	if (f->kind != PF_CTX)
@@ -450,6 +500,8 @@ static int vfio_iommufd_get(void *priv, int fd, struct iommufd_ctx **ctx,
 		return -EIO;
 	refresh_env(f->pc);
 	f->pc->nchildren++;
+	if (g)
+		g->cdev_binds++;
 	*ctx = f->pc->ctx;
 	*ref = f->pc;
 	return 0;
@@ -458,8 +510,10 @@ static int vfio_iommufd_get(void *priv, int fd, struct iommufd_ctx **ctx,
 static void vfio_iommufd_put(void *priv, void *ref)
 {
 	struct pctx *pc = ref;
+	struct pgroup *g = priv;
 
-	(void)priv;
+	if (g)
+		g->cdev_binds--;
 	pc->nchildren--;
 	pctx_maybe_free(pc);
 }
@@ -485,11 +539,31 @@ static long device_ioctl(struct pfile *f, unsigned int cmd, void *arg)
 	return sim_vfio_ioctl(&f->vf, &mem, cmd, (uint64_t)(uintptr_t)arg);
 }
 
+/*
+ * vfio_df_group_close(): the last of the device's group-path files closes
+ * the device, which unbinds it (detaching it first) and lets the context
+ * go
+ */
+static void group_device_close(int i)
+{
+	struct pctx *pc = mdev_pc[i];
+
+	if (--mdev_opens[i])
+		return;
+	refresh_env(pc);
+	iommufd_dev_unbind(mdevs[i]);
+	mdev_pc[i] = NULL;
+	pc->nchildren--;
+	pctx_maybe_free(pc);
+}
+
 /* The device file's release: unbinds, which may free a closed context */
 static void device_release(struct pfile *f)
 {
 	if (f->owner == getpid()) {
-		if (f->vf.bound)
+		if (f->vf.group)
+			group_device_close(f->devidx);
+		else if (f->vf.bound)
 			refresh_env(f->vf.ref);
 		sim_vfio_release(&f->vf);
 	}
@@ -521,7 +595,8 @@ static int open_device(int n, int flags)
 	f->kind = PF_DEVICE;
 	f->refs = 1;
 	f->owner = getpid();
-	sim_vfio_file_init(&f->vf, mdevs[n], &vfio_ops, NULL);
+	f->devidx = n;
+	sim_vfio_file_init(&f->vf, mdevs[n], &vfio_ops, mdev_group[n]);
 	pthread_mutex_unlock(&lock);
 	return fd;
 
@@ -562,6 +637,313 @@ static int device_path(const char *path, int *n)
 	return 1;
 }
 
+/* ------------------------------------------------------------ VFIO groups */
+
+/*
+ * /dev/vfio/N with a machine: 1 with *@g the group numbered N (NULL when
+ * the machine has none), 0 for paths that are not a group number. Group
+ * 0 names no group: the machine's devices without a number have none.
+ */
+static int group_path(const char *path, struct pgroup **g)
+{
+	static const char dir[] = "/dev/vfio/";
+	const char *s;
+	unsigned long long v = 0;
+
+	if (!machine.present || !path || strncmp(path, dir, sizeof(dir) - 1))
+		return 0;
+	s = path + sizeof(dir) - 1;
+	if (*s < '0' || *s > '9')
+		return 0;
+	*g = NULL;
+	for (; *s >= '0' && *s <= '9' && v <= UINT32_MAX; s++)
+		v = v * 10 + (unsigned int)(*s - '0');
+	/* the kernel's names have no leading 0 and nothing after the number */
+	if (*s || path[sizeof(dir) - 1] == '0' || v > UINT32_MAX)
+		return 1;
+	for (unsigned int i = 0; i < ngroups; i++)
+		if (groups[i].id == v)
+			*g = &groups[i];
+	return 1;
+}
+
+/* -1 with errno: vfio_group_fops_open() */
+static int open_group(struct pgroup *g, int flags)
+{
+	struct pfile *f = NULL;
+	int fd, err = ENOMEM;
+
+	if (!g) {
+		errno = ENOENT;
+		return -1;
+	}
+	pthread_mutex_lock(&lock);
+	/* one file per group, and not while a cdev of it is bound */
+	if (g->cdev_binds || g->opened) {
+		err = EBUSY;
+		goto fail;
+	}
+	fd = real.open("/dev/null", O_RDWR | (flags & (O_CLOEXEC | O_NONBLOCK)));
+	if (fd < 0) {
+		err = errno;
+		goto fail;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f || tab_set(fd, f)) {
+		real.close(fd);
+		goto fail;
+	}
+	f->kind = PF_GROUP;
+	f->refs = 1;
+	f->group = g;
+	g->opened = true;
+	g->owner = getpid();
+	pthread_mutex_unlock(&lock);
+	return fd;
+
+fail:
+	free(f);
+	pthread_mutex_unlock(&lock);
+	errno = err;
+	return -1;
+}
+
+/* The group's iommufd reference goes (UNSET_CONTAINER, release) */
+static void group_unset(struct pgroup *g)
+{
+	struct pctx *pc = g->iommufd;
+
+	g->iommufd = NULL;
+	if (--pc->group_refs || !pc->release_pending)
+		return;
+	/* the last reference on a closed file: its release runs now */
+	refresh_env(pc);
+	iommufd_ctx_close(pc->ctx);
+	pc->open = false;
+	pctx_maybe_free(pc);
+}
+
+static void group_release(struct pfile *f)
+{
+	struct pgroup *g = f->group;
+
+	/* a forked child's copy of the group is not the group */
+	if (g->owner == getpid()) {
+		if (g->iommufd)
+			group_unset(g);
+		g->opened = false;
+	}
+	free(f);
+}
+
+/* Some device of @g is bound: its DMA has an owner */
+static bool group_claimed(const struct pgroup *g)
+{
+	for (unsigned int i = 0; i < machine.ndevs; i++)
+		if (mdev_group[i] == g && iommufd_dev_id(mdevs[i]))
+			return true;
+	return false;
+}
+
+/* vfio_group_ioctl_get_status() */
+static long group_get_status(struct pgroup *g, const struct iommufd_mem *mem,
+			     uint64_t arg)
+{
+	struct vfio_group_status st;
+
+	if (mem->ops->read(mem->priv, &st, arg, sizeof(st)))
+		return -EFAULT;
+	if (st.argsz < sizeof(st))
+		return -EINVAL;
+	/*
+	 * With iommufd the group's DMA is claimed at GET_DEVICE_FD, not at
+	 * SET_CONTAINER: a group with a container counts as viable
+	 */
+	if (g->iommufd)
+		st.flags = VFIO_GROUP_FLAGS_CONTAINER_SET |
+			   VFIO_GROUP_FLAGS_VIABLE;
+	else
+		st.flags = group_claimed(g) ? 0 : VFIO_GROUP_FLAGS_VIABLE;
+	return mem->ops->write(mem->priv, arg, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
+/*
+ * vfio_group_ioctl_set_container() with CONFIG_IOMMUFD_VFIO_CONTAINER:
+ * every container is an iommufd, so the group just holds the context and
+ * makes sure it has a compat IOAS (no-iommu groups are not modelled)
+ */
+static long group_set_container(struct pgroup *g,
+				const struct iommufd_mem *mem, uint64_t arg)
+{
+	struct pfile *cf;
+	int32_t fd;
+	long rc;
+
+	if (mem->ops->read(mem->priv, &fd, arg, sizeof(fd)))
+		return -EFAULT;
+	cf = lookup(fd);
+	if (!cf && real.fcntl(fd, F_GETFD) < 0)
+		return -EBADF;
+	if (g->iommufd)
+		return -EINVAL;
+	/* iommufd_ctx_from_file(): /dev/iommu and /dev/vfio/vfio files */
+	if (!cf || cf->kind != PF_CTX)
+		return -EBADFD;
+	/* a forked child's copy: the context itself is in the parent */
+	if (cf->pc->remote_sock >= 0)
+		return -EIO;
+	refresh_env(cf->pc);
+	rc = iommufd_vfio_compat_ioas_create(cf->pc->ctx);
+	if (rc)
+		return rc;
+	cf->pc->group_refs++;
+	g->iommufd = cf->pc;
+	return 0;
+}
+
+/*
+ * strndup_user(arg, PAGE_SIZE) into @buf: -EFAULT when a byte up to the
+ * NUL cannot be read, -EINVAL when no NUL comes within a page's worth
+ */
+static long get_user_name(const struct iommufd_mem *mem, uint64_t arg,
+			  char *buf, size_t size)
+{
+	for (size_t i = 0; i < size; i++) {
+		if (mem->ops->read(mem->priv, &buf[i], arg + i, 1))
+			return -EFAULT;
+		if (!buf[i])
+			return 0;
+	}
+	return -EINVAL;
+}
+
+/* vfio_df_group_open() of the machine's device @i, on @g's context */
+static long group_device_open(struct pgroup *g, int i)
+{
+	struct pctx *pc = g->iommufd;
+	uint32_t dev_id, ioas_id;
+	long rc;
+
+	if (!pc)
+		return -EINVAL;
+	/* the group path shares one open of the device among its files */
+	if (mdev_opens[i]) {
+		mdev_opens[i]++;
+		return 0;
+	}
+	refresh_env(pc);
+	rc = iommufd_dev_bind(pc->ctx, mdevs[i], &dev_id);
+	if (rc)
+		return rc;
+	/*
+	 * vfio_iommufd_compat_attach_ioas(): the legacy API has no way to
+	 * name a page table, so the device goes to the compat IOAS
+	 */
+	rc = iommufd_vfio_compat_ioas_get_id(pc->ctx, &ioas_id);
+	if (!rc)
+		rc = iommufd_dev_attach(mdevs[i], &ioas_id);
+	if (rc) {
+		iommufd_dev_unbind(mdevs[i]);
+		return rc;
+	}
+	pc->nchildren++;
+	mdev_pc[i] = pc;
+	mdev_opens[i] = 1;
+	return 0;
+}
+
+/* vfio_group_ioctl_get_device_fd(): a new device file, or -errno */
+static long group_get_device_fd(struct pgroup *g,
+				const struct iommufd_mem *mem, uint64_t arg)
+{
+	char name[4096];
+	struct pfile *f;
+	long rc;
+	int i, fd;
+
+	rc = get_user_name(mem, arg, name, sizeof(name));
+	if (rc)
+		return rc;
+	for (i = 0; i < (int)machine.ndevs; i++)
+		if (mdev_group[i] == g && !strcmp(machine.devs[i].name, name))
+			break;
+	if (i == (int)machine.ndevs)
+		return -ENODEV;
+	/* get_unused_fd_flags(O_CLOEXEC) */
+	fd = real.open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* room in the table first: after the open nothing may fail */
+	f = calloc(1, sizeof(*f));
+	if (!f || tab_set(fd, f)) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	tab[fd] = NULL;
+	rc = group_device_open(g, i);
+	if (rc)
+		goto fail;
+	f->kind = PF_DEVICE;
+	f->refs = 1;
+	f->owner = getpid();
+	f->devidx = i;
+	sim_vfio_group_file_init(&f->vf, mdevs[i], mdev_pc[i]->ctx,
+				 mdev_pc[i]);
+	tab[fd] = f;
+	return fd;
+
+fail:
+	free(f);
+	real.close(fd);
+	return rc;
+}
+
+/*
+ * vfio_group_fops_unl_ioctl(). The group is this process's copy of the
+ * platform's: an inherited group file answers EIO in a forked child.
+ */
+static long group_ioctl(struct pfile *f, unsigned int cmd, void *arg)
+{
+	struct iommufd_mem mem = iommufd_mem_self();
+	struct pgroup *g = f->group;
+	uint64_t uarg = (uint64_t)(uintptr_t)arg;
+
+	if (g->owner != getpid())
+		return -EIO;
+	switch (cmd) {
+	case VFIO_GROUP_GET_DEVICE_FD:
+		return group_get_device_fd(g, &mem, uarg);
+	case VFIO_GROUP_GET_STATUS:
+		return group_get_status(g, &mem, uarg);
+	case VFIO_GROUP_SET_CONTAINER:
+		return group_set_container(g, &mem, uarg);
+	case VFIO_GROUP_UNSET_CONTAINER:
+		if (!g->iommufd)
+			return -EINVAL;
+		group_unset(g);
+		return 0;
+	default:
+		return -ENOTTY;
+	}
+}
+
+/* The machine's numbered groups, in the order their devices come */
+static void load_groups(void)
+{
+	for (unsigned int i = 0; i < machine.ndevs; i++) {
+		uint32_t id = machine.devs[i].group;
+		unsigned int k;
+
+		if (!id)
+			continue;
+		for (k = 0; k < ngroups && groups[k].id != id; k++)
+			;
+		if (k == ngroups)
+			groups[ngroups++].id = id;
+		mdev_group[i] = &groups[k];
+	}
+}
+
 /*
  * IOMMUFD_SIM_MACHINE: read before the program runs, so that a bad file
  * stops it at once rather than at its first open
@@ -587,6 +969,7 @@ static void load_machine(void)
 			path, why);
 		_exit(2);
 	}
+	load_groups();
 }
 
 /* The last descriptor of @f went away: the file's release() */
@@ -597,6 +980,9 @@ static void pfile_release(struct pfile *f)
 	switch (f->kind) {
 	case PF_DEVICE:
 		device_release(f);
+		return;
+	case PF_GROUP:
+		group_release(f);
 		return;
 	case PF_FAILNTH:
 		nfault--;
@@ -616,6 +1002,10 @@ static void pfile_release(struct pfile *f)
 	refresh_env(pc);
 	switch (f->kind) {
 	case PF_CTX:
+		if (pc->group_refs) {
+			pc->release_pending = true;
+			break;
+		}
 		iommufd_ctx_close(pc->ctx);
 		pc->open = false;
 		break;
@@ -633,6 +1023,7 @@ static void pfile_release(struct pfile *f)
 	case PF_FAILNTH:
 	case PF_DEBUGFS:
 	case PF_DEVICE:
+	case PF_GROUP:
 		break;
 	}
 	free(f);
@@ -928,6 +1319,7 @@ static int open_fault_injection(int dirfd, const char *path, int flags,
 
 static int do_openat(int dirfd, const char *path, int flags, mode_t mode)
 {
+	struct pgroup *g;
 	unsigned int s;
 	int fd, n;
 
@@ -936,6 +1328,8 @@ static int do_openat(int dirfd, const char *path, int flags, mode_t mode)
 		return fd;
 	if (device_path(path, &n))
 		return open_device(n, flags);
+	if (group_path(path, &g))
+		return open_group(g, flags);
 	s = served_path(dirfd, path);
 	if (s)
 		return open_ctx(path, flags, s - 1);
@@ -1113,9 +1507,12 @@ EXPORT int ioctl(int fd, unsigned long req, ...)
 
 	pthread_mutex_lock(&lock);
 	f = lookup(fd);
-	if (f && f->kind == PF_DEVICE && !vfs_ioctl(req)) {
+	if (f && (f->kind == PF_DEVICE || f->kind == PF_GROUP) &&
+	    !vfs_ioctl(req)) {
 		/* the kernel's cmd is an unsigned int, as below */
-		rc = device_ioctl(f, (unsigned int)req, arg);
+		rc = f->kind == PF_DEVICE ?
+			     device_ioctl(f, (unsigned int)req, arg) :
+			     group_ioctl(f, (unsigned int)req, arg);
 		pthread_mutex_unlock(&lock);
 		if (rc < 0) {
 			errno = (int)-rc;
