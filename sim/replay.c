@@ -32,6 +32,8 @@
  * far from the stack, heap and mmap addresses traces use.
  */
 #define FAULT_SCRATCH 0x100000000000ull
+/* the groups a trace may name */
+#define MAX_GROUPS 64
 
 /* An open file; several handles share one after dup */
 struct rfile {
@@ -39,6 +41,9 @@ struct rfile {
 	/* iommufd, vfio-container; fault: the context that owns the file */
 	struct iommufd_ctx *ctx;
 	struct sim_vfio_file vf; /* vfio-device */
+	int dev; /* vfio-device: index into the machine's devices */
+	struct replay *rp; /* vfio-device: for the bind's checks */
+	bool gopen; /* vfio-device: counted in dev_gopens */
 	int fault_fd; /* fault: the model's number for it */
 	unsigned int refs;
 };
@@ -65,6 +70,24 @@ struct replay {
 
 	struct iommufd_platform *platform; /* NULL without a machine */
 	struct iommufd_dev *devs[SIM_MAX_DEVICES];
+	uint32_t dev_group[SIM_MAX_DEVICES]; /* the machine's group numbers */
+	/*
+	 * Files VFIO_GROUP_GET_DEVICE_FD opened per device: the group path
+	 * opens a device once and shares that among its files
+	 */
+	unsigned int dev_gopens[SIM_MAX_DEVICES];
+
+	/*
+	 * The VFIO groups the trace names. A group with a container holds
+	 * the container's file, so closing the container's fd leaves the
+	 * context alive.
+	 */
+	struct rgroup {
+		uint32_t id;
+		bool opened; /* between group_open and group_close */
+		struct rfile *container;
+	} groups[MAX_GROUPS];
+	unsigned int ngroups;
 
 	struct rhandle *h; /* open handles only */
 	size_t nh, caph;
@@ -447,12 +470,31 @@ static struct rhandle *handle_by_num(struct replay *rp, int num)
 	return NULL;
 }
 
+static struct rgroup *group_find(struct replay *rp, uint32_t id)
+{
+	for (unsigned int i = 0; i < rp->ngroups; i++)
+		if (rp->groups[i].id == id)
+			return &rp->groups[i];
+	return NULL;
+}
+
 /* iommufd_ctx_from_fd(): /dev/iommu and /dev/vfio/vfio only */
 static int replay_iommufd_get(void *priv, int fd, struct iommufd_ctx **ctx,
 			      void **ref)
 {
-	struct rhandle *h = handle_by_num(priv, fd);
+	struct rfile *file = priv;
+	struct replay *rp = file->rp;
+	uint32_t gid = rp->dev_group[file->dev];
+	struct rgroup *g = gid ? group_find(rp, gid) : NULL;
+	struct rhandle *h;
 
+	/*
+	 * vfio_device_block_group(): a group is used through its group file
+	 * or through its devices' cdevs, never both at once
+	 */
+	if (g && g->opened)
+		return -EBUSY;
+	h = handle_by_num(rp, fd);
 	if (!h)
 		return -EBADF;
 	if (!h->file || (h->file->kind != SIM_FD_IOMMUFD &&
@@ -512,6 +554,9 @@ static void file_put(struct replay *rp, struct rfile *file)
 		return;
 	switch (file->kind) {
 	case SIM_FD_VFIO_DEVICE:
+		/* the group path's last file of the device closes its open */
+		if (file->gopen && !--rp->dev_gopens[file->dev])
+			iommufd_dev_unbind(rp->devs[file->dev]);
 		sim_vfio_release(&file->vf);
 		break;
 	case SIM_FD_FAULT:
@@ -572,6 +617,46 @@ static bool has_results(const struct sim_record *rec)
 	       (rec->kind == SIM_REC_FAULT_READ && rec->data.present);
 }
 
+/*
+ * VFIO_GROUP_GET_DEVICE_FD with a container served by iommufd
+ * (vfio_df_group_open(), vfio_iommufd_compat_attach_ioas()): the first
+ * file of a device binds it to the group's context and attaches it to the
+ * compat IOAS, later ones share that. 0 or a positive errno.
+ */
+static int group_device_open(struct replay *rp, const struct sim_record *rec,
+			     struct rfile *file)
+{
+	struct iommufd_dev *dev = rp->devs[rec->dev];
+	struct rgroup *g = group_find(rp, rec->group);
+	struct iommufd_ctx *ctx;
+	uint32_t dev_id, ioas_id;
+	int rc;
+
+	/* the name is looked up among the group's devices only */
+	if (rp->dev_group[rec->dev] != rec->group)
+		return ENODEV;
+	if (!g || !g->container)
+		return EINVAL;
+	ctx = g->container->ctx;
+	if (!rp->dev_gopens[rec->dev]) {
+		rc = iommufd_dev_bind(ctx, dev, &dev_id);
+		if (rc)
+			return -rc;
+		/* the legacy API cannot name a page table: the compat IOAS */
+		rc = iommufd_vfio_compat_ioas_get_id(ctx, &ioas_id);
+		if (!rc)
+			rc = iommufd_dev_attach(dev, &ioas_id);
+		if (rc) {
+			iommufd_dev_unbind(dev);
+			return -rc;
+		}
+	}
+	rp->dev_gopens[rec->dev]++;
+	file->gopen = true;
+	sim_vfio_group_file_init(&file->vf, dev, ctx, NULL);
+	return 0;
+}
+
 static int run_open(struct replay *rp, struct sim_record *rec)
 {
 	struct rfile *file = calloc(1, sizeof(*file));
@@ -580,9 +665,13 @@ static int run_open(struct replay *rp, struct sim_record *rec)
 
 	if (file) {
 		file->kind = rec->fd.kind;
-		if (file->kind == SIM_FD_VFIO_DEVICE)
+		file->dev = rec->dev;
+		file->rp = rp;
+		if (file->kind == SIM_FD_VFIO_DEVICE && rec->has_group)
+			err = group_device_open(rp, rec, file);
+		else if (file->kind == SIM_FD_VFIO_DEVICE)
 			sim_vfio_file_init(&file->vf, rp->devs[rec->dev],
-					   &replay_vfio_ops, rp);
+					   &replay_vfio_ops, file);
 	}
 	/* a device cdev's open allocates nothing that can fail here */
 	if (file && rec->fd.kind != SIM_FD_VFIO_DEVICE)
@@ -590,7 +679,27 @@ static int run_open(struct replay *rp, struct sim_record *rec)
 			&rp->env, rec->fd.kind == SIM_FD_VFIO_CONTAINER ?
 					  IOMMUFD_OPEN_VFIO_CONTAINER :
 					  0);
-	if (!file || (rec->fd.kind != SIM_FD_VFIO_DEVICE && !file->ctx)) {
+	if (err && rec->has_ret && rec->ret >= 0) {
+		/*
+		 * Diverged: the trace goes on using the file, so it gets one
+		 * that refuses every request (a group file never bound)
+		 */
+		sim_vfio_group_file_init(&file->vf, rp->devs[rec->dev], NULL,
+					 NULL);
+		file->vf.bound = false;
+		compare_result(rp, rec, -1, err, true);
+		set_result(rec, -1, err);
+		if (!handle_add(rp, &rec->fd, file)) {
+			free(file);
+			return -1;
+		}
+		return 0;
+	}
+	if (err) {
+		free(file);
+		file = NULL;
+	} else if (!file ||
+		   (rec->fd.kind != SIM_FD_VFIO_DEVICE && !file->ctx)) {
 		free(file);
 		file = NULL;
 		err = ENOMEM;
@@ -1032,6 +1141,76 @@ static int run_fault_rw(struct replay *rp, struct sim_record *rec)
 	return 0;
 }
 
+/* The record's group, added on first use; NULL with the error set */
+static struct rgroup *group_get(struct replay *rp, const struct sim_record *rec)
+{
+	struct rgroup *g = group_find(rp, rec->group);
+
+	if (g)
+		return g;
+	if (rp->ngroups == MAX_GROUPS) {
+		error(rp->res, "%s:%u: more than %d VFIO groups", rp->name,
+		      rec->line, MAX_GROUPS);
+		return NULL;
+	}
+	g = &rp->groups[rp->ngroups++];
+	*g = (struct rgroup){ .id = rec->group };
+	return g;
+}
+
+static bool machine_has_group(const struct replay *rp, uint32_t id)
+{
+	for (unsigned int i = 0; rp->platform && i < SIM_MAX_DEVICES; i++)
+		if (rp->devs[i] && rp->dev_group[i] == id)
+			return true;
+	return false;
+}
+
+/*
+ * vfio_group_fops_open(): one file per group, and none while a device of
+ * the group is bound through its cdev (cdev_device_open_cnt; a device the
+ * group path opened does not count)
+ */
+static int run_group_open(struct replay *rp, struct sim_record *rec)
+{
+	struct rgroup *g;
+	int err = 0;
+
+	if (!machine_has_group(rp, rec->group)) {
+		err = ENOENT;
+	} else {
+		g = group_get(rp, rec);
+		if (!g)
+			return -1;
+		if (g->opened)
+			err = EBUSY;
+		for (int i = 0; !err && i < SIM_MAX_DEVICES; i++)
+			if (rp->devs[i] && rp->dev_group[i] == rec->group &&
+			    !rp->dev_gopens[i] && iommufd_dev_id(rp->devs[i]))
+				err = EBUSY;
+		if (!err)
+			g->opened = true;
+	}
+	compare_result(rp, rec, err ? -1 : FIRST_FD, err, true);
+	set_result(rec, err ? -1 : FIRST_FD, err);
+	return 0;
+}
+
+/* vfio_group_fops_release(): the last close lets go of the container */
+static int run_group_close(struct replay *rp, struct sim_record *rec)
+{
+	struct rgroup *g = group_find(rp, rec->group);
+
+	if (g) {
+		g->opened = false;
+		file_put(rp, g->container);
+		g->container = NULL;
+	}
+	compare_result(rp, rec, 0, 0, false);
+	set_result(rec, 0, 0);
+	return 0;
+}
+
 /*
  * VFIO_GROUP_SET_CONTAINER of a group on a container served by iommufd
  * (drivers/vfio/group.c): the part iommufd sees.
@@ -1039,14 +1218,53 @@ static int run_fault_rw(struct replay *rp, struct sim_record *rec)
 static int run_group(struct replay *rp, struct sim_record *rec)
 {
 	struct rhandle *h = handle_get(rp, rec->fd.handle);
+	struct rgroup *g = NULL;
 	int rc;
 
 	if (!h || !h->file)
 		return -1;
-	rc = rec->noiommu ? iommufd_vfio_compat_set_no_iommu(h->file->ctx) :
-			    iommufd_vfio_compat_ioas_create(h->file->ctx);
+	/*
+	 * A numbered group is followed: a second container is EINVAL, and
+	 * GET_DEVICE_FD finds its context. One without a number (a trace
+	 * written by hand) only makes the compat IOAS.
+	 */
+	if (rec->has_group) {
+		g = group_get(rp, rec);
+		if (!g)
+			return -1;
+	}
+	if (g && g->container)
+		rc = -EINVAL;
+	else if (rec->noiommu)
+		rc = iommufd_vfio_compat_set_no_iommu(h->file->ctx);
+	else
+		rc = iommufd_vfio_compat_ioas_create(h->file->ctx);
+	if (!rc && g) {
+		g->container = h->file;
+		h->file->refs++;
+	}
 	compare_result(rp, rec, rc < 0 ? -1 : 0, rc < 0 ? -rc : 0, false);
 	set_result(rec, rc < 0 ? -1 : 0, rc < 0 ? -rc : 0);
+	return 0;
+}
+
+/*
+ * VFIO_GROUP_UNSET_CONTAINER: the group lets go of the context; device
+ * files it opened keep their binds (iommufd has no container_users)
+ */
+static int run_group_unset(struct replay *rp, struct sim_record *rec)
+{
+	struct rgroup *g = group_find(rp, rec->group);
+	int err = 0;
+
+	if (g && g->container) {
+		file_put(rp, g->container);
+		g->container = NULL;
+	} else {
+		err = EINVAL;
+	}
+	compare_result(rp, rec, err ? -1 : 0, err, false);
+	set_result(rec, err ? -1 : 0, err);
 	return 0;
 }
 
@@ -1073,6 +1291,12 @@ static int run_record(struct replay *rp, struct sim_record *rec)
 		return run_fault_rw(rp, rec);
 	case SIM_REC_GROUP_SET_CONTAINER:
 		return run_group(rp, rec);
+	case SIM_REC_GROUP_UNSET_CONTAINER:
+		return run_group_unset(rp, rec);
+	case SIM_REC_GROUP_OPEN:
+		return run_group_open(rp, rec);
+	case SIM_REC_GROUP_CLOSE:
+		return run_group_close(rp, rec);
 	default:
 		return -1; /* validation lets none through */
 	}
@@ -1186,6 +1410,8 @@ static enum sim_replay_status build_platform(struct replay *rp,
 		return error(rp->res, "%s:1: %s", rp->name, why);
 	rp->env.platform = rp->platform;
 	rp->env.config = m->config;
+	for (unsigned int i = 0; i < m->ndevs; i++)
+		rp->dev_group[i] = m->devs[i].group;
 	return SIM_REPLAY_AGREE;
 }
 
@@ -1281,6 +1507,8 @@ enum sim_replay_status sim_replay_file(const char *path,
 
 	while (rp.nh)
 		handle_del(&rp, &rp.h[rp.nh - 1]);
+	for (unsigned int i = 0; i < rp.ngroups; i++)
+		file_put(&rp, rp.groups[i].container);
 	free(rp.h);
 	/* after the handles: closing device files unbinds from the platform */
 	if (rp.platform)

@@ -41,6 +41,9 @@ static const char *const kind_names[SIM_REC_NKINDS] = {
 	[SIM_REC_FAULT_READ] = "fault_read",
 	[SIM_REC_FAULT_WRITE] = "fault_write",
 	[SIM_REC_GROUP_SET_CONTAINER] = "group_set_container",
+	[SIM_REC_GROUP_UNSET_CONTAINER] = "group_unset_container",
+	[SIM_REC_GROUP_OPEN] = "group_open",
+	[SIM_REC_GROUP_CLOSE] = "group_close",
 };
 
 static const char *const dma_status_names[] = {
@@ -1082,8 +1085,9 @@ static int parse_env(struct pctx *p, json_t *o, struct sim_env *env)
 
 /* ------------------------------------------------------------ records */
 
-static const char *const m_open[] = { "seq",  "kind", "fd",    "path",
-				      "device", "ret", "errno", NULL };
+static const char *const m_open[] = { "seq",    "kind",  "fd",
+				      "path",   "device", "group",
+				      "ret",    "errno", NULL };
 static const char *const m_close[] = { "seq", "kind", "fd", "ret", "errno",
 				       NULL };
 static const char *const m_dup[] = { "seq", "kind",  "fd",   "new_fd",
@@ -1112,6 +1116,9 @@ static const char *const m_fault_write[] = { "seq", "kind",	 "fd",
 static const char *const m_group_set_container[] = {
 	"seq", "kind", "fd", "group", "noiommu", "ret", "errno", NULL
 };
+/* group_unset_container, group_open, group_close */
+static const char *const m_group_other[] = { "seq", "kind",  "group",
+					     "ret", "errno", NULL };
 
 static const char *const *const members_of[SIM_REC_NKINDS] = {
 	[SIM_REC_OPEN] = m_open,
@@ -1124,6 +1131,9 @@ static const char *const *const members_of[SIM_REC_NKINDS] = {
 	[SIM_REC_FAULT_READ] = m_fault_read,
 	[SIM_REC_FAULT_WRITE] = m_fault_write,
 	[SIM_REC_GROUP_SET_CONTAINER] = m_group_set_container,
+	[SIM_REC_GROUP_UNSET_CONTAINER] = m_group_other,
+	[SIM_REC_GROUP_OPEN] = m_group_other,
+	[SIM_REC_GROUP_CLOSE] = m_group_other,
 };
 
 static int dup_string(struct pctx *p, json_t *o, const char *key, char **out)
@@ -1488,21 +1498,36 @@ static int parse_fault_rw(struct pctx *p, json_t *o, struct sim_record *rec)
 	return 0;
 }
 
-static int parse_group(struct pctx *p, json_t *o, struct sim_record *rec)
+/* "group": a group number; @what needs one when non-NULL */
+static int parse_group_num(struct pctx *p, json_t *o, const char *what,
+			   struct sim_record *rec)
 {
 	json_t *v = member(o, "group");
 	uint64_t x;
+
+	if (!v) {
+		if (what)
+			return fail(p, "%s needs 'group', the group's number",
+				    what);
+		return 0;
+	}
+	if (get_u64_max(p, v, "group", UINT32_MAX, &x))
+		return -1;
+	rec->has_group = true;
+	rec->group = (uint32_t)x;
+	return 0;
+}
+
+static int parse_group(struct pctx *p, json_t *o, struct sim_record *rec)
+{
+	json_t *v;
 
 	if (rec->fd.kind != SIM_FD_IOMMUFD && rec->fd.kind != SIM_FD_VFIO_CONTAINER)
 		return fail(p, "group_set_container needs a vfio-container or "
 			       "iommufd file, fd is a %s",
 			    sim_fdkind_name(rec->fd.kind));
-	if (v) {
-		if (get_u64_max(p, v, "group", UINT32_MAX, &x))
-			return -1;
-		rec->has_group = true;
-		rec->group = (uint32_t)x;
-	}
+	if (parse_group_num(p, o, NULL, rec))
+		return -1;
 	v = member(o, "noiommu");
 	if (v && get_bool(p, v, "noiommu", &rec->noiommu))
 		return -1;
@@ -1600,10 +1625,18 @@ static int parse_record(struct sim_reader *r, struct pctx *p, json_t *o,
 		if (check_new(p, r, &rec->fd, "fd") ||
 		    dup_string(p, o, "path", &rec->path) ||
 		    parse_device(r, p, o, false, rec) ||
+		    parse_group_num(p, o, NULL, rec) ||
 		    parse_result(p, o, rec))
 			return -1;
 		if (rec->device && rec->fd.kind != SIM_FD_VFIO_DEVICE)
 			return fail(p, "device is only for a vfio-device file");
+		if (rec->has_group && rec->fd.kind != SIM_FD_VFIO_DEVICE)
+			return fail(p, "group is only for a vfio-device file "
+				       "(from VFIO_GROUP_GET_DEVICE_FD)");
+		/* group 0 is the machine's "a group of its own": no file */
+		if (rec->has_group && !rec->group)
+			return fail(p, "group must be a group file's number, "
+				       "not 0");
 		break;
 	case SIM_REC_CLOSE:
 		if (check_open(p, r, &rec->fd, "fd") || parse_result(p, o, rec))
@@ -1660,6 +1693,16 @@ static int parse_record(struct sim_reader *r, struct pctx *p, json_t *o,
 		if (check_open(p, r, &rec->fd, "fd") || parse_group(p, o, rec) ||
 		    parse_result(p, o, rec))
 			return -1;
+		break;
+	case SIM_REC_GROUP_UNSET_CONTAINER:
+	case SIM_REC_GROUP_OPEN:
+	case SIM_REC_GROUP_CLOSE:
+		if (parse_group_num(p, o, kind_names[k], rec) ||
+		    parse_result(p, o, rec))
+			return -1;
+		if (!rec->group)
+			return fail(p, "group must be a group file's number, "
+				       "not 0");
 		break;
 	case SIM_REC_NKINDS:
 		break;
@@ -4198,6 +4241,8 @@ int sim_write_record(FILE *f, const struct sim_record *rec)
 			jset(o, "path", json_string(rec->path), &ok);
 		if (rec->device)
 			jset(o, "device", json_string(rec->device), &ok);
+		if (rec->has_group)
+			jset(o, "group", json_integer(rec->group), &ok);
 		jresult(o, rec, &ok);
 		break;
 	case SIM_REC_DUP:
@@ -4260,6 +4305,12 @@ int sim_write_record(FILE *f, const struct sim_record *rec)
 			jset(o, "group", json_integer(rec->group), &ok);
 		if (rec->noiommu)
 			jset(o, "noiommu", json_true(), &ok);
+		jresult(o, rec, &ok);
+		break;
+	case SIM_REC_GROUP_UNSET_CONTAINER:
+	case SIM_REC_GROUP_OPEN:
+	case SIM_REC_GROUP_CLOSE:
+		jset(o, "group", json_integer(rec->group), &ok);
 		jresult(o, rec, &ok);
 		break;
 	case SIM_REC_IOCTL: {

@@ -109,6 +109,11 @@ enum sim_rec_kind {
 	SIM_REC_FAULT_WRITE,
 	/* VFIO_GROUP_SET_CONTAINER's effect on iommufd (a pseudo-record) */
 	SIM_REC_GROUP_SET_CONTAINER,
+	/* VFIO_GROUP_UNSET_CONTAINER, likewise */
+	SIM_REC_GROUP_UNSET_CONTAINER,
+	/* open of a VFIO group file, /dev/vfio/N, and its last close */
+	SIM_REC_GROUP_OPEN,
+	SIM_REC_GROUP_CLOSE,
 	SIM_REC_NKINDS,
 };
 
@@ -236,7 +241,10 @@ struct sim_record {
 	bool has_buf;
 	uint64_t buf; /* the user buffer's address */
 
-	/* group_set_container */
+	/*
+	 * group_*: the group's number;
+	 * open of a vfio-device: VFIO_GROUP_GET_DEVICE_FD on that group
+	 */
 	bool has_group;
 	uint32_t group;
 	bool noiommu;

@@ -605,3 +605,236 @@ Test(sim_devices, page_request_errors_are_named_by_line_and_member)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		expect_read_error(cases[i][0], 2, cases[i][1]);
 }
+
+/*
+ * VFIO groups (SPEC.md 6.9): group_open / group_close, the container a
+ * group joins and leaves, device files from VFIO_GROUP_GET_DEVICE_FD
+ * ("open" with "group"). Devices a, b in group 7, c in group 9, d none.
+ */
+#define GROUPS                                                          \
+	"{\"iommus\":[{\"kind\":\"intel-vtd\"}],\"devices\":["          \
+	"{\"name\":\"a\",\"group\":7},{\"name\":\"b\",\"group\":7},"    \
+	"{\"name\":\"c\",\"group\":9},{\"name\":\"d\"}]}"
+#define CONT "\"fd\":{\"kind\":\"vfio-container\",\"handle\":1,\"num\":3}"
+#define G(seq, kind, group, res)                                        \
+	"{\"seq\":" #seq ",\"kind\":\"" kind "\",\"group\":" #group res "}\n"
+#define SETC(seq, group, res)                                           \
+	"{\"seq\":" #seq ",\"kind\":\"group_set_container\"," CONT      \
+	",\"group\":" #group res "}\n"
+#define GDEV(seq, handle, dev, group, res)                              \
+	"{\"seq\":" #seq ",\"kind\":\"open\",\"fd\":{\"kind\":"         \
+	"\"vfio-device\",\"handle\":" #handle "},\"device\":\"" dev     \
+	"\",\"group\":" #group res "}\n"
+#define CLOSE(seq, kind, handle)                                        \
+	"{\"seq\":" #seq ",\"kind\":\"close\",\"fd\":{\"kind\":\"" kind \
+	"\",\"handle\":" #handle "}}\n"
+#define DEVIOC(seq, handle, name, fields, res)                          \
+	"{\"seq\":" #seq ",\"kind\":\"ioctl\",\"fd\":{\"kind\":"        \
+	"\"vfio-device\",\"handle\":" #handle "},\"ioctl\":\"" name     \
+	"\",\"arg\":\"0x10000\",\"in\":{\"fields\":{" fields "}}" res "}\n"
+#define OK ",\"ret\":0"
+#define FAILS(e) ",\"ret\":-1,\"errno\":\"" e "\""
+#define GOPEN_OK ",\"ret\":4"
+
+static const char group_trace[] =
+	HDR_M(GROUPS)
+	"{\"seq\":1,\"kind\":\"open\"," CONT "}\n"
+	G(2, "group_open", 12, FAILS("ENOENT"))
+	G(3, "group_open", 7, GOPEN_OK)
+	G(4, "group_open", 7, FAILS("EBUSY"))
+	/* the name is looked up among the group's devices, then the container */
+	GDEV(5, 2, "a", 7, FAILS("EINVAL"))
+	GDEV(6, 3, "c", 7, FAILS("ENODEV"))
+	G(7, "group_unset_container", 7, FAILS("EINVAL"))
+	SETC(8, 7, OK)
+	SETC(9, 7, FAILS("EINVAL"))
+	/* bound to the container's context and attached to the compat IOAS */
+	GDEV(10, 4, "a", 7, ",\"ret\":5")
+	"{\"seq\":11,\"kind\":\"ioctl\"," CONT ",\"ioctl\":\"IOMMU_IOAS_MAP\","
+	"\"arg\":\"0x10000\",\"in\":{\"fields\":{\"size\":40,\"flags\":7,"
+	"\"ioas_id\":1,\"user_va\":\"0x7f0000000000\",\"length\":\"0x4000\","
+	"\"iova\":\"0x100000\"}},\"ret\":0}\n"
+	"{\"seq\":12,\"kind\":\"dma\",\"device\":\"a\",\"iova\":\"0x100000\","
+	"\"length\":4,\"write\":true,\"hex\":\"01020304\",\"status\":\"ok\"}\n"
+	DEVIOC(13, 4, "VFIO_DEVICE_BIND_IOMMUFD",
+	       "\"argsz\":16,\"flags\":0,\"iommufd\":3,\"out_devid\":0",
+	       FAILS("EINVAL"))
+	DEVIOC(14, 4, "VFIO_DEVICE_ATTACH_IOMMUFD_PT",
+	       "\"argsz\":12,\"flags\":0,\"pt_id\":1", FAILS("ENOTTY"))
+	/* a second file shares the open */
+	GDEV(15, 5, "a", 7, ",\"ret\":6")
+	/* the group holds the context */
+	CLOSE(16, "vfio-container", 1)
+	GDEV(17, 6, "b", 7, ",\"ret\":3")
+	"{\"seq\":18,\"kind\":\"dma\",\"device\":\"b\",\"iova\":\"0x100000\","
+	"\"length\":4,\"write\":false,\"hex\":\"01020304\",\"status\":\"ok\"}\n"
+	G(19, "group_close", 7, "")
+	GDEV(20, 7, "a", 7, FAILS("EINVAL"))
+	/* a device opened through the group keeps its open */
+	"{\"seq\":21,\"kind\":\"dma\",\"device\":\"a\",\"iova\":\"0x100000\","
+	"\"length\":4,\"write\":false,\"hex\":\"01020304\",\"status\":\"ok\"}\n"
+	CLOSE(22, "vfio-device", 4)
+	"{\"seq\":23,\"kind\":\"dma\",\"device\":\"a\",\"iova\":\"0x100000\","
+	"\"length\":4,\"write\":false,\"hex\":\"01020304\",\"status\":\"ok\"}\n"
+	/* the last one closes it: the cdev may bind the device now */
+	CLOSE(24, "vfio-device", 5)
+	/* b's open holds the group's DMA for the old context */
+	CLOSE(25, "vfio-device", 6)
+	"{\"seq\":26,\"kind\":\"open\",\"fd\":{\"kind\":\"iommufd\","
+	"\"handle\":8,\"num\":7}}\n"
+	"{\"seq\":27,\"kind\":\"open\",\"fd\":{\"kind\":\"vfio-device\","
+	"\"handle\":9,\"num\":8},\"device\":\"a\"}\n"
+	DEVIOC(28, 9, "VFIO_DEVICE_BIND_IOMMUFD",
+	       "\"argsz\":16,\"flags\":0,\"iommufd\":7,\"out_devid\":0", OK)
+	/* a cdev and its group file exclude each other */
+	G(29, "group_open", 7, FAILS("EBUSY"))
+	"{\"seq\":30,\"kind\":\"open\",\"fd\":{\"kind\":\"vfio-device\","
+	"\"handle\":10,\"num\":9},\"device\":\"c\"}\n"
+	G(31, "group_open", 9, GOPEN_OK)
+	DEVIOC(32, 10, "VFIO_DEVICE_BIND_IOMMUFD",
+	       "\"argsz\":16,\"flags\":0,\"iommufd\":7,\"out_devid\":0",
+	       FAILS("EBUSY"))
+	G(33, "group_close", 9, "")
+	DEVIOC(34, 10, "VFIO_DEVICE_BIND_IOMMUFD",
+	       "\"argsz\":16,\"flags\":0,\"iommufd\":7,\"out_devid\":0", OK)
+	CLOSE(35, "vfio-device", 9)
+	G(36, "group_open", 7, GOPEN_OK)
+	G(37, "group_close", 7, "");
+
+Test(sim_devices, vfio_groups_replay_and_agree)
+{
+	struct sim_replay_result res;
+
+	cr_assert_eq(replay_text(group_trace, &res), SIM_REPLAY_AGREE,
+		     "%s; first divergence line %u %s: %s, got %s", res.error,
+		     res.nkept ? res.divs[0].line : 0,
+		     res.nkept ? res.divs[0].field : "-",
+		     res.nkept ? res.divs[0].expected : "-",
+		     res.nkept ? res.divs[0].got : "-");
+	cr_expect_eq(res.records, 37);
+	sim_replay_result_free(&res);
+}
+
+/* Each change makes the replay disagree at the line it is on */
+Test(sim_devices, vfio_group_divergences_are_reported)
+{
+	static const char *const cases[][4] = {
+		/* from, to, line, field */
+		{ G(4, "group_open", 7, FAILS("EBUSY")),
+		  G(4, "group_open", 7, GOPEN_OK), "5", "ret" },
+		{ GDEV(6, 3, "c", 7, FAILS("ENODEV")),
+		  GDEV(6, 3, "c", 7, FAILS("EINVAL")), "7", "errno" },
+		{ SETC(9, 7, FAILS("EINVAL")), SETC(9, 7, OK), "10", "ret" },
+		{ G(7, "group_unset_container", 7, FAILS("EINVAL")),
+		  G(7, "group_unset_container", 7, OK), "8", "ret" },
+		/* the group's last close let go of its container */
+		{ GDEV(20, 7, "a", 7, FAILS("EINVAL")),
+		  GDEV(20, 7, "a", 7, ",\"ret\":4"), "21", "ret" },
+		/* a device of the group is bound through its cdev */
+		{ G(29, "group_open", 7, FAILS("EBUSY")),
+		  G(29, "group_open", 7, GOPEN_OK), "30", "ret" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *t = planted(group_trace, cases[i][0], cases[i][1]);
+		struct sim_replay_result res;
+
+		cr_assert_eq(replay_text(t, &res), SIM_REPLAY_DIVERGED,
+			     "case %zu: %s", i, res.error);
+		cr_expect_eq(res.divs[0].line, (unsigned int)atoi(cases[i][2]),
+			     "case %zu: line %u", i, res.divs[0].line);
+		cr_expect_str_eq(res.divs[0].field, cases[i][3], "case %zu",
+				 i);
+		sim_replay_result_free(&res);
+		free(t);
+	}
+}
+
+/* A device file the trace goes on using although its open failed here */
+Test(sim_devices, vfio_group_open_that_fails_in_replay_keeps_its_handle)
+{
+	char *t1 = planted(group_trace, SETC(8, 7, OK), "");
+	char *t = planted(t1, SETC(9, 7, FAILS("EINVAL")), "");
+	struct sim_replay_result res;
+
+	/*
+	 * No container: GET_DEVICE_FD is EINVAL, and the requests on the
+	 * file the trace opened are refused (EINVAL, not the driver's
+	 * ENOTTY) rather than stopping the replay
+	 */
+	cr_assert_eq(replay_text(t, &res), SIM_REPLAY_DIVERGED, "%s",
+		     res.error);
+	cr_expect_eq(res.divs[0].line, 9);
+	cr_expect_str_eq(res.divs[0].field, "ret");
+	cr_expect_eq(res.records, 35);
+	sim_replay_result_free(&res);
+	free(t);
+	free(t1);
+}
+
+Test(sim_devices, vfio_group_records_round_trip_and_record_results)
+{
+	char *out = NULL, *path = write_temp(group_trace), *again;
+	size_t outlen = 0;
+	FILE *of = open_memstream(&out, &outlen);
+	struct sim_replay_opts opts = { .record = of };
+	struct sim_replay_result res;
+
+	cr_assert_eq(sim_replay_file(path, &opts, &res), SIM_REPLAY_AGREE,
+		     "%s", res.error);
+	sim_replay_result_free(&res);
+	fclose(of);
+	cr_expect(strstr(out, "{\"seq\":3,\"kind\":\"group_open\",\"group\":7,"
+			      "\"ret\":3}"),
+		  "%s", out);
+	cr_expect(strstr(out, "{\"seq\":7,\"kind\":\"group_unset_container\","
+			      "\"group\":7,\"ret\":-1,\"errno\":\"EINVAL\"}"),
+		  "%s", out);
+	cr_expect(strstr(out, "\"device\":\"a\",\"group\":7,\"ret\":"), "%s",
+		  out);
+	cr_expect(strstr(out, "{\"seq\":19,\"kind\":\"group_close\","
+			      "\"group\":7,\"ret\":0}"),
+		  "%s", out);
+	again = strdup(out);
+	cr_assert_eq(replay_text(again, &res), SIM_REPLAY_AGREE, "%s",
+		     res.error);
+	cr_expect_eq(res.records, 37);
+	sim_replay_result_free(&res);
+	unlink(path);
+	free(path);
+	free(again);
+	free(out);
+}
+
+Test(sim_devices, vfio_group_errors_are_named_by_line_and_member)
+{
+#define GL(rec) HDR_M(GROUPS) rec
+	static const char *const cases[][2] = {
+		{ GL("{\"seq\":1,\"kind\":\"group_unset_container\"}\n"),
+		  "group_unset_container needs 'group'" },
+		{ GL("{\"seq\":1,\"kind\":\"group_open\"}\n"),
+		  "group_open needs 'group'" },
+		{ GL(G(1, "group_open", 0, "")),
+		  "group must be a group file's number, not 0" },
+		{ GL(G(1, "group_close", "x", "")),
+		  "group: \"x\" is not an integer" },
+		{ GL(G(1, "group_close", 4294967296, "")),
+		  "group: 4294967296 is larger than 4294967295" },
+		{ GL(G(1, "group_close", -1, "")),
+		  "group must not be negative" },
+		{ GL("{\"seq\":1,\"kind\":\"group_open\",\"group\":7,"
+		     "\"fd\":{\"kind\":\"iommufd\",\"handle\":1}}\n"),
+		  "unknown member 'fd' in the record" },
+		{ GL("{\"seq\":1,\"kind\":\"open\",\"fd\":{\"kind\":"
+		     "\"iommufd\",\"handle\":1},\"group\":7}\n"),
+		  "group is only for a vfio-device file" },
+		{ GL(GDEV(1, 1, "a", 0, "")),
+		  "group must be a group file's number, not 0" },
+		{ GL(GDEV(1, 1, "a", "a", "")), "group: \"a\" is not an integer" },
+		{ GL(GDEV(1, 1, "z", 7, "")), "unknown device 'z'" },
+	};
+#undef GL
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_read_error(cases[i][0], 2, cases[i][1]);
+}
