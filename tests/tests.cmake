@@ -236,6 +236,36 @@ if(MODEL_PRELOAD)
 		$<TARGET_FILE:record_check>
 		${CMAKE_CURRENT_SOURCE_DIR}/preload/machine-vtd.json)
 	set_tests_properties(record_model_device PROPERTIES LABELS unit)
+	# a legacy VFIO (group) user: what its groups do to iommufd replays,
+	# the group file exclusion and the shared device open included
+	add_test(NAME record_model_groups COMMAND sh -c "
+		set -u; sim=\"$1\"; prog=\"$2\"; check=\"$3\"; t=\$(mktemp -d) || exit 9
+		IOMMUFD_SIM_MACHINE=\"$4\" \"\$sim\" record -o \$t/g.jsonl \\
+			--model -- \"\$prog\" --replayable; r1=\$?
+		\"\$check\" \$t/g.jsonl --require group_open \\
+			--require group_close --require group_set_container \\
+			--require group_unset_container \\
+			--require-open vfio-device \\
+			--require-ioctl VFIO_IOMMU_MAP_DMA \\
+			--min-errno EBUSY=1; r2=\$?
+		for w in 'group_open.*ENOENT' 'group_open.*EBUSY' \\
+			'group_set_container.*EINVAL' \\
+			'group_unset_container.*EINVAL' '\"group\":7,.*ENODEV' \\
+			'\"group\":7,.*EINVAL'; do
+			grep -q \"\$w\" \$t/g.jsonl || { echo \"no \$w\"; r2=1; }
+		done
+		\"\$sim\" replay \$t/g.jsonl; r3=\$?
+		\"\$sim\" replay \$t/g.jsonl --record \$t/r.jsonl > /dev/null; r4=\$?
+		\"\$sim\" replay \$t/r.jsonl; r5=\$?
+		echo \"record \$r1 check \$r2 replay \$r3 \$r4 \$r5\"
+		grep -q '\"kind\":\"open\".*\"device\":\"0000:01:00.1\",\"group\":7,\"ret\":[0-9]' \\
+			\$t/g.jsonl &&
+		test \"\$r1 \$r2 \$r3 \$r4 \$r5\" = '0 0 0 0 0'; rc=\$?
+		test \$rc = 0 || cat \$t/g.jsonl; rm -rf \$t; exit \$rc" sh
+		$<TARGET_FILE:iommufd-sim> $<TARGET_FILE:preload_vfio_group>
+		$<TARGET_FILE:record_check>
+		${CMAKE_CURRENT_SOURCE_DIR}/preload/machine-groups.json)
+	set_tests_properties(record_model_groups PROPERTIES LABELS unit)
 	# the program's exit status; a trace even when nothing was recorded
 	add_test(NAME record_cli COMMAND sh -c "
 		set -u; sim=\"$1\"; t=\$(mktemp -d) || exit 9; cd \$t

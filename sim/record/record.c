@@ -29,10 +29,19 @@
  * read() and write() of a fault queue (from IOMMU_FAULT_QUEUE_ALLOC) are
  * "fault_read" and "fault_write" records.
  *
+ * VFIO group files (/dev/vfio/N) are followed but are no file of the
+ * format, so they are named by their number: open() becomes a "group_open"
+ * record and the last close of the file "group_close";
+ * VFIO_GROUP_SET_CONTAINER on a container of the trace becomes
+ * "group_set_container", VFIO_GROUP_UNSET_CONTAINER
+ * "group_unset_container", and VFIO_GROUP_GET_DEVICE_FD an "open" record
+ * of the vfio-device file with the group's number.
+ *
  * Not recorded: calls that bypass the libc entry points (syscall(),
  * io_uring, fopen(), which opens inside libc; readv/pread on fault files),
- * ioctls the VFS answers for every file (FIOCLEX, FIONBIO, ...), VFIO
- * group files (/dev/vfio/N: format version 1 has no kind for them).
+ * ioctls the VFS answers for every file (FIOCLEX, FIONBIO, ...),
+ * VFIO_GROUP_GET_STATUS and other group requests iommufd never sees,
+ * no-iommu group files (/dev/vfio/noiommu-N).
  */
 #undef _FORTIFY_SOURCE
 #define _GNU_SOURCE
@@ -58,6 +67,7 @@
 
 #include <iommufd/model.h>
 #include <iommufd/uapi.h>
+#include <iommufd/uapi_vfio.h>
 
 #include "options.h"
 #include "structs.h"
@@ -156,9 +166,23 @@ static __thread bool busy;
 
 struct tfd {
 	bool used;
-	uint8_t kind; /* enum sim_fdkind */
-	uint64_t handle;
+	uint8_t kind; /* enum sim_fdkind, or TFD_GROUP */
+	uint64_t handle; /* TFD_GROUP: the group's number */
 };
+
+/*
+ * A VFIO group file (/dev/vfio/N): not a file of the format, so it has no
+ * handle and its records name the group's number
+ */
+#define TFD_GROUP 0xff
+/* one file per group (a second open is EBUSY); dups share it */
+#define MAX_GROUPS 64
+
+static struct tgroup {
+	uint32_t id;
+	unsigned int nfds; /* descriptors of the group's file */
+} tgroups[MAX_GROUPS];
+static unsigned int ntgroups;
 
 static struct tfd *fds;
 static int nfds;
@@ -173,6 +197,17 @@ static struct sim_env last_env;
 static struct tfd *lookup(int fd)
 {
 	return fd >= 0 && fd < nfds && fds[fd].used ? &fds[fd] : NULL;
+}
+
+static struct tgroup *tgroup(uint32_t id, bool add)
+{
+	for (unsigned int i = 0; i < ntgroups; i++)
+		if (tgroups[i].id == id)
+			return &tgroups[i];
+	if (!add || ntgroups == MAX_GROUPS)
+		return NULL;
+	tgroups[ntgroups] = (struct tgroup){ .id = id };
+	return &tgroups[ntgroups++];
 }
 
 static void untrack(int fd)
@@ -501,6 +536,35 @@ static void write_close(const struct tfd *t, int fd, int rc, int err)
 	emit(&rec, NULL);
 }
 
+/* group_open, group_close, group_unset_container */
+static void write_group(enum sim_rec_kind kind, uint32_t id, long rc, int err)
+{
+	struct sim_record rec;
+
+	sim_record_init(&rec);
+	rec.seq = next_seq++;
+	rec.kind = kind;
+	rec.has_group = true;
+	rec.group = id;
+	set_result(&rec, rc, err);
+	emit(&rec, NULL);
+}
+
+/*
+ * A descriptor of a group file went away: with the file's last one the
+ * group is released (vfio_group_fops_release(), which also lets go of
+ * the container)
+ */
+static void group_gone(const struct tfd *t)
+{
+	struct tgroup *g = tgroup((uint32_t)t->handle, false);
+
+	if (!g || --g->nfds)
+		return;
+	if (tstate == T_ON)
+		write_group(SIM_REC_GROUP_CLOSE, g->id, 0, 0);
+}
+
 /* @fd's descriptor is gone (closed, or replaced by dup2); lock held */
 static void gone(int fd, int rc, int err)
 {
@@ -508,7 +572,9 @@ static void gone(int fd, int rc, int err)
 
 	if (!t)
 		return;
-	if (tstate == T_ON)
+	if (t->kind == TFD_GROUP)
+		group_gone(t);
+	else if (tstate == T_ON)
 		write_close(t, fd, rc, err);
 	untrack(fd);
 }
@@ -521,6 +587,13 @@ static void write_dup(int oldfd, int newfd)
 
 	if (!t || newfd < 0 || newfd == oldfd)
 		return;
+	if (t->kind == TFD_GROUP) {
+		struct tgroup *g = tgroup((uint32_t)t->handle, false);
+
+		if (g && track(newfd, TFD_GROUP, t->handle))
+			g->nfds++;
+		return;
+	}
 	copy = (struct tfd){ true, t->kind, next_handle++ };
 	if (tstate == T_ON) {
 		sim_record_init(&rec);
@@ -547,6 +620,10 @@ static int path_kind(const char *path)
 		return SIM_FD_VFIO_CONTAINER;
 	if (!strncmp(path, "/dev/vfio/devices/", 18) && path[18])
 		return SIM_FD_VFIO_DEVICE;
+	/* group N's file; noiommu-N groups are not followed */
+	if (!strncmp(path, "/dev/vfio/", 10) && path[10] &&
+	    strspn(path + 10, "0123456789") == strlen(path + 10))
+		return TFD_GROUP;
 	return -1;
 }
 
@@ -634,7 +711,22 @@ static int do_openat(int dirfd, const char *upath, int flags, mode_t mode)
 	err = errno;
 	canon[0] = 0;
 	kind = opened_kind(dirfd, path, fd, canon, sizeof(canon));
-	if (kind >= 0 && tracing()) {
+	if (kind == TFD_GROUP && tracing()) {
+		const char *p = (canon[0] ? canon : path) + 10;
+		unsigned long id = strtoul(p, NULL, 10);
+		struct tgroup *g = NULL;
+
+		/*
+		 * Only a group's own name ("07" is no group's); one we cannot
+		 * follow is left alone, unrecorded
+		 */
+		if (p[0] != '0' && strlen(p) <= 10 && id <= UINT32_MAX &&
+		    (fd < 0 || (g = tgroup((uint32_t)id, true)))) {
+			write_group(SIM_REC_GROUP_OPEN, (uint32_t)id, fd, err);
+			if (g && track(fd, TFD_GROUP, id))
+				g->nfds++;
+		}
+	} else if (kind >= 0 && kind != TFD_GROUP && tracing()) {
 		t = (struct tfd){ true, (uint8_t)kind, next_handle++ };
 		sim_record_init(&rec);
 		rec.seq = next_seq++;
@@ -916,6 +1008,107 @@ static void new_file(struct sim_record *rec)
 	track((int)num, t.kind, t.handle);
 }
 
+/*
+ * VFIO_GROUP_SET_CONTAINER: a group_set_container record when the
+ * container is a file of the trace (else there is nothing iommufd sees)
+ */
+static int group_set_container(int fd, struct tgroup *g, void *arg)
+{
+	struct sim_record rec;
+	struct tfd *ct;
+	int32_t cfd;
+	int rc, err;
+
+	ct = user_read((uint64_t)(uintptr_t)arg, &cfd, sizeof(cfd)) ==
+			     sizeof(cfd) ?
+		     lookup(cfd) :
+		     NULL;
+	if (ct && ct->kind != SIM_FD_IOMMUFD &&
+	    ct->kind != SIM_FD_VFIO_CONTAINER)
+		ct = NULL;
+	rc = next.ioctl(fd, VFIO_GROUP_SET_CONTAINER, arg);
+	err = errno;
+	if (ct) {
+		sim_record_init(&rec);
+		rec.seq = next_seq++;
+		rec.kind = SIM_REC_GROUP_SET_CONTAINER;
+		rec.has_fd = true;
+		rec_fd(&rec.fd, ct, cfd);
+		rec.has_group = true;
+		rec.group = g->id;
+		set_result(&rec, rc, err);
+		emit(&rec, NULL);
+	}
+	errno = err;
+	return rc;
+}
+
+/*
+ * VFIO_GROUP_GET_DEVICE_FD: the new device file is an "open" record with
+ * the group's number, so that replay opens it the group's way. A failure
+ * is recorded when replay can tell the device (not for a name the
+ * machine does not have, nor for EFAULT, which replay cannot reproduce).
+ */
+static int group_get_device_fd(int fd, struct tgroup *g, void *arg)
+{
+	struct sim_record rec;
+	char name[4096];
+	size_t n = user_read((uint64_t)(uintptr_t)arg, name, sizeof(name));
+	bool named = memchr(name, 0, n) != NULL;
+	int rc, err;
+	struct tfd t;
+
+	rc = next.ioctl(fd, VFIO_GROUP_GET_DEVICE_FD, arg);
+	err = errno;
+	if (!named || (rc < 0 && (err == EFAULT ||
+				  (model_machine.present &&
+				   sim_machine_dev(&model_machine, name) < 0)))) {
+		errno = err;
+		return rc;
+	}
+	t = (struct tfd){ true, SIM_FD_VFIO_DEVICE, next_handle++ };
+	sim_record_init(&rec);
+	rec.seq = next_seq++;
+	rec.kind = SIM_REC_OPEN;
+	rec.has_fd = true;
+	rec_fd(&rec.fd, &t, rc);
+	rec.device = strdup(name);
+	rec.has_group = true;
+	rec.group = g->id;
+	set_result(&rec, rc, err);
+	emit(&rec, NULL);
+	sim_record_clear(&rec);
+	if (rc >= 0)
+		track(rc, t.kind, t.handle);
+	errno = err;
+	return rc;
+}
+
+/* A request on a group file; lock held */
+static int group_ioctl(int fd, uint32_t id, uint32_t cmd, void *arg)
+{
+	struct tgroup *g = tgroup(id, false);
+	int rc, err;
+
+	if (!g)
+		return next.ioctl(fd, cmd, arg);
+	switch (cmd) {
+	case VFIO_GROUP_SET_CONTAINER:
+		return group_set_container(fd, g, arg);
+	case VFIO_GROUP_GET_DEVICE_FD:
+		return group_get_device_fd(fd, g, arg);
+	case VFIO_GROUP_UNSET_CONTAINER:
+		rc = next.ioctl(fd, cmd, arg);
+		err = errno;
+		write_group(SIM_REC_GROUP_UNSET_CONTAINER, id, rc, err);
+		errno = err;
+		return rc;
+	default:
+		/* GET_STATUS and the rest: nothing iommufd sees */
+		return next.ioctl(fd, cmd, arg);
+	}
+}
+
 EXPORT int ioctl(int fd, unsigned long req, ...)
 {
 	const struct sim_ioctl *ioc;
@@ -943,6 +1136,14 @@ EXPORT int ioctl(int fd, unsigned long req, ...)
 		return next.ioctl(fd, req, arg);
 	}
 	write_env_change();
+	if (t->kind == TFD_GROUP) {
+		rc = group_ioctl(fd, (uint32_t)t->handle, (uint32_t)req, arg);
+		err = errno;
+		pthread_mutex_unlock(&lock);
+		busy = false;
+		errno = err;
+		return rc;
+	}
 
 	sim_record_init(&rec);
 	rec.seq = next_seq++;
