@@ -121,13 +121,8 @@ static void check_cdev_exclusion(int container)
 	close(group);
 }
 
-/*
- * --replayable: no VFIO_DEVICE_GET_INFO on device files (a driver's
- * request, which replay refuses), for recording the run
- */
-int main(int argc, char **argv)
+int main(void)
 {
-	bool driver = !(argc > 1 && !strcmp(argv[1], "--replayable"));
 	struct vfio_iommu_type1_info info = { .argsz = sizeof(info) };
 	struct vfio_device_info dinfo = { .argsz = sizeof(dinfo) };
 	struct vfio_device_attach_iommufd_pt at = { .argsz = sizeof(at) };
@@ -209,7 +204,7 @@ int main(int argc, char **argv)
 	CHECK(fcntl(dev, F_GETFD) == FD_CLOEXEC);
 	/* the compat IOAS now has the device's reserved MSI window */
 	CHECK(iova_ranges(container) == 2);
-	CHECK(!driver || ioctl(dev, VFIO_DEVICE_GET_INFO, &dinfo) == 0);
+	CHECK(ioctl(dev, VFIO_DEVICE_GET_INFO, &dinfo) == 0);
 	/* a group's device fd is open already, and the cdev-only PT calls
 	 * reach the driver */
 	b.iommufd = container;
@@ -260,7 +255,7 @@ int main(int argc, char **argv)
 	CHECK_ERR(EINVAL, ioctl(group, VFIO_GROUP_UNSET_CONTAINER));
 	/* the bound devices own the group's DMA: not viable */
 	CHECK(group_flags(group) == 0);
-	CHECK(!driver || ioctl(dev2, VFIO_DEVICE_GET_INFO, &dinfo) == 0);
+	CHECK(ioctl(dev2, VFIO_DEVICE_GET_INFO, &dinfo) == 0);
 	close(dev);
 	CHECK(group_flags(group) == 0);
 	close(dev2);
@@ -273,10 +268,10 @@ int main(int argc, char **argv)
 	close(container);
 	dev = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, DEV_B);
 	CHECK(dev >= 0);
-	CHECK(!driver || ioctl(dev, VFIO_DEVICE_GET_INFO, &dinfo) == 0);
+	CHECK(ioctl(dev, VFIO_DEVICE_GET_INFO, &dinfo) == 0);
 	/* closing the group unsets its container */
 	close(group);
-	CHECK(!driver || ioctl(dev, VFIO_DEVICE_GET_INFO, &dinfo) == 0);
+	CHECK(ioctl(dev, VFIO_DEVICE_GET_INFO, &dinfo) == 0);
 	close(dev);
 	group = open("/dev/vfio/7", O_RDWR);
 	CHECK(group >= 0);
