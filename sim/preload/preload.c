@@ -324,6 +324,33 @@ static int tab_set(int fd, struct pfile *f)
 	return 0;
 }
 
+/*
+ * A file of @kind behind a real descriptor (on /dev/null, so close, dup,
+ * poll and exec behave), in the table with one reference. Under the lock.
+ * NULL with *@err set (errno of the open, or ENOMEM).
+ */
+static struct pfile *pfile_open(enum pkind kind, int flags, int *fd, int *err)
+{
+	struct pfile *f;
+
+	*fd = real.open("/dev/null",
+			O_RDWR | (flags & (O_CLOEXEC | O_NONBLOCK)));
+	if (*fd < 0) {
+		*err = errno;
+		return NULL;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f || tab_set(*fd, f)) {
+		free(f);
+		real.close(*fd);
+		*err = ENOMEM;
+		return NULL;
+	}
+	f->kind = kind;
+	f->refs = 1;
+	return f;
+}
+
 /* ------------------------------------------------------------ options */
 
 /* Read once: a program changing its environment later means nothing here */
@@ -573,8 +600,8 @@ static void device_release(struct pfile *f)
 /* -1 with errno: vfio_device_fops_cdev_open() */
 static int open_device(int n, int flags)
 {
-	struct pfile *f = NULL;
-	int fd, err = ENOMEM;
+	struct pfile *f;
+	int fd, err;
 
 	/* the machine has no such device: no such node in /dev */
 	if (n < 0 || (unsigned int)n >= machine.ndevs) {
@@ -582,29 +609,17 @@ static int open_device(int n, int flags)
 		return -1;
 	}
 	pthread_mutex_lock(&lock);
-	fd = real.open("/dev/null", O_RDWR | (flags & (O_CLOEXEC | O_NONBLOCK)));
-	if (fd < 0) {
-		err = errno;
-		goto fail;
+	f = pfile_open(PF_DEVICE, flags, &fd, &err);
+	if (!f) {
+		pthread_mutex_unlock(&lock);
+		errno = err;
+		return -1;
 	}
-	f = calloc(1, sizeof(*f));
-	if (!f || tab_set(fd, f)) {
-		real.close(fd);
-		goto fail;
-	}
-	f->kind = PF_DEVICE;
-	f->refs = 1;
 	f->owner = getpid();
 	f->devidx = n;
 	sim_vfio_file_init(&f->vf, mdevs[n], &vfio_ops, mdev_group[n]);
 	pthread_mutex_unlock(&lock);
 	return fd;
-
-fail:
-	free(f);
-	pthread_mutex_unlock(&lock);
-	errno = err;
-	return -1;
 }
 
 /*
@@ -671,7 +686,7 @@ static int group_path(const char *path, struct pgroup **g)
 static int open_group(struct pgroup *g, int flags)
 {
 	struct pfile *f = NULL;
-	int fd, err = ENOMEM;
+	int fd, err = EBUSY;
 
 	if (!g) {
 		errno = ENOENT;
@@ -679,33 +694,18 @@ static int open_group(struct pgroup *g, int flags)
 	}
 	pthread_mutex_lock(&lock);
 	/* one file per group, and not while a cdev of it is bound */
-	if (g->cdev_binds || g->opened) {
-		err = EBUSY;
-		goto fail;
+	if (!g->cdev_binds && !g->opened)
+		f = pfile_open(PF_GROUP, flags, &fd, &err);
+	if (!f) {
+		pthread_mutex_unlock(&lock);
+		errno = err;
+		return -1;
 	}
-	fd = real.open("/dev/null", O_RDWR | (flags & (O_CLOEXEC | O_NONBLOCK)));
-	if (fd < 0) {
-		err = errno;
-		goto fail;
-	}
-	f = calloc(1, sizeof(*f));
-	if (!f || tab_set(fd, f)) {
-		real.close(fd);
-		goto fail;
-	}
-	f->kind = PF_GROUP;
-	f->refs = 1;
 	f->group = g;
 	g->opened = true;
 	g->owner = getpid();
 	pthread_mutex_unlock(&lock);
 	return fd;
-
-fail:
-	free(f);
-	pthread_mutex_unlock(&lock);
-	errno = err;
-	return -1;
 }
 
 /* The group's iommufd reference goes (UNSET_CONTAINER, release) */
@@ -1239,21 +1239,19 @@ static int open_emulated(enum pkind kind, pid_t tid, int flags)
 	int fd, err = ENOMEM;
 
 	pthread_mutex_lock(&lock);
-	fd = real.open("/dev/null", O_RDWR | (flags & (O_CLOEXEC | O_NONBLOCK)));
-	if (fd < 0) {
-		err = errno;
+	f = pfile_open(kind, flags, &fd, &err);
+	if (!f)
 		goto fail;
-	}
-	f = calloc(1, sizeof(*f));
-	if (!f || (kind == PF_FAILNTH && !(f->task = get_task(tid))) ||
-	    tab_set(fd, f)) {
-		real.close(fd);
-		goto fail;
-	}
-	f->kind = kind;
-	f->refs = 1;
-	if (kind == PF_FAILNTH)
+	if (kind == PF_FAILNTH) {
+		f->task = get_task(tid);
+		if (!f->task) {
+			tab[fd] = NULL;
+			real.close(fd);
+			err = ENOMEM;
+			goto fail;
+		}
 		nfault++;
+	}
 	pthread_mutex_unlock(&lock);
 	return fd;
 
