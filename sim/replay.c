@@ -607,6 +607,14 @@ static void set_result(struct sim_record *rec, int64_t ret, int err)
 	rec->err = err;
 }
 
+/* The model's ret and errno against the trace's, then into the record */
+static void settle_result(struct replay *rp, struct sim_record *rec,
+			  int64_t ret, int err, bool sign_only)
+{
+	compare_result(rp, rec, ret, err, sign_only);
+	set_result(rec, ret, err);
+}
+
 static bool has_results(const struct sim_record *rec)
 {
 	return rec->has_ret || rec->has_errno || rec->out.present ||
@@ -687,8 +695,7 @@ static int run_open(struct replay *rp, struct sim_record *rec)
 		sim_vfio_group_file_init(&file->vf, rp->devs[rec->dev], NULL,
 					 NULL);
 		file->vf.bound = false;
-		compare_result(rp, rec, -1, err, true);
-		set_result(rec, -1, err);
+		settle_result(rp, rec, -1, err, true);
 		if (!handle_add(rp, &rec->fd, file)) {
 			free(file);
 			return -1;
@@ -744,8 +751,7 @@ static int run_close(struct replay *rp, struct sim_record *rec)
 
 	if (h)
 		handle_del(rp, h);
-	compare_result(rp, rec, 0, 0, false);
-	set_result(rec, 0, 0);
+	settle_result(rp, rec, 0, 0, false);
 	return 0;
 }
 
@@ -1203,8 +1209,7 @@ static int run_group_open(struct replay *rp, struct sim_record *rec)
 		if (!err)
 			g->opened = true;
 	}
-	compare_result(rp, rec, err ? -1 : FIRST_FD, err, true);
-	set_result(rec, err ? -1 : FIRST_FD, err);
+	settle_result(rp, rec, err ? -1 : FIRST_FD, err, true);
 	return 0;
 }
 
@@ -1218,8 +1223,7 @@ static int run_group_close(struct replay *rp, struct sim_record *rec)
 		file_put(rp, g->container);
 		g->container = NULL;
 	}
-	compare_result(rp, rec, 0, 0, false);
-	set_result(rec, 0, 0);
+	settle_result(rp, rec, 0, 0, false);
 	return 0;
 }
 
@@ -1255,8 +1259,7 @@ static int run_group(struct replay *rp, struct sim_record *rec)
 		g->container = h->file;
 		h->file->refs++;
 	}
-	compare_result(rp, rec, rc < 0 ? -1 : 0, rc < 0 ? -rc : 0, false);
-	set_result(rec, rc < 0 ? -1 : 0, rc < 0 ? -rc : 0);
+	settle_result(rp, rec, rc < 0 ? -1 : 0, rc < 0 ? -rc : 0, false);
 	return 0;
 }
 
@@ -1275,8 +1278,7 @@ static int run_group_unset(struct replay *rp, struct sim_record *rec)
 	} else {
 		err = EINVAL;
 	}
-	compare_result(rp, rec, err ? -1 : 0, err, false);
-	set_result(rec, err ? -1 : 0, err);
+	settle_result(rp, rec, err ? -1 : 0, err, false);
 	return 0;
 }
 
