@@ -26,9 +26,6 @@
 #include "launch.h"
 #include "trace.h"
 
-#ifndef IOMMUFD_SIM_LIBDIR
-#define IOMMUFD_SIM_LIBDIR "lib"
-#endif
 #define RECORD_NAME "libiommufd-record.so"
 
 
