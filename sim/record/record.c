@@ -515,6 +515,14 @@ static void rec_fd(struct sim_fdref *ref, const struct tfd *t, int num)
 	ref->num = num;
 }
 
+/* A record of @kind, next in the trace's order */
+static void start_record(struct sim_record *rec, enum sim_rec_kind kind)
+{
+	sim_record_init(rec);
+	rec->seq = next_seq++;
+	rec->kind = kind;
+}
+
 static void set_result(struct sim_record *rec, long ret, int err)
 {
 	rec->has_ret = true;
@@ -527,9 +535,7 @@ static void write_close(const struct tfd *t, int fd, int rc, int err)
 {
 	struct sim_record rec;
 
-	sim_record_init(&rec);
-	rec.seq = next_seq++;
-	rec.kind = SIM_REC_CLOSE;
+	start_record(&rec, SIM_REC_CLOSE);
 	rec.has_fd = true;
 	rec_fd(&rec.fd, t, fd);
 	set_result(&rec, rc, err);
@@ -541,9 +547,7 @@ static void write_group(enum sim_rec_kind kind, uint32_t id, long rc, int err)
 {
 	struct sim_record rec;
 
-	sim_record_init(&rec);
-	rec.seq = next_seq++;
-	rec.kind = kind;
+	start_record(&rec, kind);
 	rec.has_group = true;
 	rec.group = id;
 	set_result(&rec, rc, err);
@@ -596,9 +600,7 @@ static void write_dup(int oldfd, int newfd)
 	}
 	copy = (struct tfd){ true, t->kind, next_handle++ };
 	if (tstate == T_ON) {
-		sim_record_init(&rec);
-		rec.seq = next_seq++;
-		rec.kind = SIM_REC_DUP;
+		start_record(&rec, SIM_REC_DUP);
 		rec.has_fd = true;
 		rec_fd(&rec.fd, t, oldfd);
 		rec.has_new_fd = true;
@@ -728,9 +730,7 @@ static int do_openat(int dirfd, const char *upath, int flags, mode_t mode)
 		}
 	} else if (kind >= 0 && kind != TFD_GROUP && tracing()) {
 		t = (struct tfd){ true, (uint8_t)kind, next_handle++ };
-		sim_record_init(&rec);
-		rec.seq = next_seq++;
-		rec.kind = SIM_REC_OPEN;
+		start_record(&rec, SIM_REC_OPEN);
 		rec.has_fd = true;
 		rec_fd(&rec.fd, &t, fd);
 		rec.path = strdup(canon[0] ? canon : path);
@@ -981,9 +981,7 @@ static void write_env_change(void)
 	if (env.caps == last_env.caps &&
 	    env.rlimit_memlock == last_env.rlimit_memlock)
 		return;
-	sim_record_init(&rec);
-	rec.seq = next_seq++;
-	rec.kind = SIM_REC_ENV;
+	start_record(&rec, SIM_REC_ENV);
 	rec.env = env;
 	emit(&rec, NULL);
 	last_env = env;
@@ -1029,9 +1027,7 @@ static int group_set_container(int fd, struct tgroup *g, void *arg)
 	rc = next.ioctl(fd, VFIO_GROUP_SET_CONTAINER, arg);
 	err = errno;
 	if (ct) {
-		sim_record_init(&rec);
-		rec.seq = next_seq++;
-		rec.kind = SIM_REC_GROUP_SET_CONTAINER;
+		start_record(&rec, SIM_REC_GROUP_SET_CONTAINER);
 		rec.has_fd = true;
 		rec_fd(&rec.fd, ct, cfd);
 		rec.has_group = true;
@@ -1067,9 +1063,7 @@ static int group_get_device_fd(int fd, struct tgroup *g, void *arg)
 		return rc;
 	}
 	t = (struct tfd){ true, SIM_FD_VFIO_DEVICE, next_handle++ };
-	sim_record_init(&rec);
-	rec.seq = next_seq++;
-	rec.kind = SIM_REC_OPEN;
+	start_record(&rec, SIM_REC_OPEN);
 	rec.has_fd = true;
 	rec_fd(&rec.fd, &t, rc);
 	rec.device = strdup(name);
@@ -1145,9 +1139,7 @@ EXPORT int ioctl(int fd, unsigned long req, ...)
 		return rc;
 	}
 
-	sim_record_init(&rec);
-	rec.seq = next_seq++;
-	rec.kind = SIM_REC_IOCTL;
+	start_record(&rec, SIM_REC_IOCTL);
 	rec.has_fd = true;
 	rec_fd(&rec.fd, t, fd);
 	/* the kernel's cmd is an unsigned int: the upper bits are dropped */
@@ -1208,9 +1200,8 @@ static ssize_t fault_rw(int fd, void *buf, size_t count, bool is_write)
 		return is_write ? next.write(fd, buf, count) :
 				  next.read(fd, buf, count);
 	}
-	sim_record_init(&rec);
-	rec.seq = next_seq++;
-	rec.kind = is_write ? SIM_REC_FAULT_WRITE : SIM_REC_FAULT_READ;
+	start_record(&rec,
+		     is_write ? SIM_REC_FAULT_WRITE : SIM_REC_FAULT_READ);
 	rec.has_fd = true;
 	rec_fd(&rec.fd, t, fd);
 	rec.has_count = true;
