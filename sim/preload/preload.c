@@ -1491,6 +1491,16 @@ static void publish_pending(struct pctx *pc, unsigned int cmd)
 	}
 }
 
+/* A handler's 0/positive or -errno as libc returns it */
+static ssize_t ret_errno(long rc)
+{
+	if (rc < 0) {
+		errno = (int)-rc;
+		return -1;
+	}
+	return rc;
+}
+
 EXPORT int ioctl(int fd, unsigned long req, ...)
 {
 	struct pfile *f;
@@ -1512,11 +1522,7 @@ EXPORT int ioctl(int fd, unsigned long req, ...)
 			     device_ioctl(f, (unsigned int)req, arg) :
 			     group_ioctl(f, (unsigned int)req, arg);
 		pthread_mutex_unlock(&lock);
-		if (rc < 0) {
-			errno = (int)-rc;
-			return -1;
-		}
-		return (int)rc;
+		return (int)ret_errno(rc);
 	}
 	if (!f || f->kind != PF_CTX || vfs_ioctl(req)) {
 		/* access and fault files have no ioctls: /dev/null's ENOTTY */
@@ -1526,11 +1532,7 @@ EXPORT int ioctl(int fd, unsigned long req, ...)
 	if (f->pc->remote_sock >= 0) {
 		rc = remote_ioctl(f->pc, (unsigned int)req, arg);
 		pthread_mutex_unlock(&lock);
-		if (rc < 0) {
-			errno = (int)-rc;
-			return -1;
-		}
-		return (int)rc;
+		return (int)ret_errno(rc);
 	}
 	refresh_env(f->pc);
 	npending = 0;
@@ -1539,11 +1541,7 @@ EXPORT int ioctl(int fd, unsigned long req, ...)
 			       (uint64_t)(uintptr_t)arg);
 	publish_pending(f->pc, (unsigned int)req);
 	pthread_mutex_unlock(&lock);
-	if (rc < 0) {
-		errno = (int)-rc;
-		return -1;
-	}
-	return (int)rc;
+	return (int)ret_errno(rc);
 }
 
 /* ------------------------------------------------------------ fault files */
@@ -1564,15 +1562,6 @@ static struct pfile *lookup_special(int fd)
 		return f; /* with the lock held */
 	pthread_mutex_unlock(&lock);
 	return NULL;
-}
-
-static ssize_t ret_errno(long rc)
-{
-	if (rc < 0) {
-		errno = (int)-rc;
-		return -1;
-	}
-	return rc;
 }
 
 /*
