@@ -1042,7 +1042,7 @@ static void unmap_fd(int fd)
 		pfile_release(f);
 }
 
-static int open_ctx(const char *path, int flags, unsigned int oflags)
+static int open_ctx(int flags, unsigned int oflags)
 {
 	struct pctx *pc;
 	struct pfile *f;
@@ -1086,7 +1086,6 @@ static int open_ctx(const char *path, int flags, unsigned int oflags)
 	f->pc = pc;
 	f->refs = 1;
 	pthread_mutex_unlock(&lock);
-	(void)path;
 	return fd;
 
 fail:
@@ -1330,7 +1329,7 @@ static int do_openat(int dirfd, const char *path, int flags, mode_t mode)
 		return open_group(g, flags);
 	s = served_path(dirfd, path);
 	if (s)
-		return open_ctx(path, flags, s - 1);
+		return open_ctx(flags, s - 1);
 	if (dirfd == AT_FDCWD)
 		return real.open(path, flags, mode);
 	return real.openat(dirfd, path, flags, mode);
