@@ -89,7 +89,6 @@ const char *sim_pr_code_name(unsigned int code)
 
 /* bit i of IOMMU_PGFAULT_PERM_* */
 static const char *const pr_perm_names[] = { "READ", "WRITE", "EXEC", "PRIV" };
-#define PR_PERM_ALL 0xfu
 
 void sim_pr_perm_str(unsigned int perm, char *buf, size_t len)
 {
