@@ -859,7 +859,7 @@ static long group_get_device_fd(struct pgroup *g,
 	char name[4096];
 	struct pfile *f;
 	long rc;
-	int i, fd;
+	int i, fd, err;
 
 	rc = get_user_name(mem, arg, name, sizeof(name));
 	if (rc)
@@ -869,33 +869,25 @@ static long group_get_device_fd(struct pgroup *g,
 			break;
 	if (i == (int)machine.ndevs)
 		return -ENODEV;
-	/* get_unused_fd_flags(O_CLOEXEC) */
-	fd = real.open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	/* room in the table first: after the open nothing may fail */
-	f = calloc(1, sizeof(*f));
-	if (!f || tab_set(fd, f)) {
-		rc = -ENOMEM;
-		goto fail;
-	}
-	tab[fd] = NULL;
+	/*
+	 * get_unused_fd_flags(O_CLOEXEC), and room in the table: after the
+	 * device's open nothing may fail
+	 */
+	f = pfile_open(PF_DEVICE, O_CLOEXEC, &fd, &err);
+	if (!f)
+		return -err;
 	rc = group_device_open(g, i);
-	if (rc)
-		goto fail;
-	f->kind = PF_DEVICE;
-	f->refs = 1;
+	if (rc) {
+		tab[fd] = NULL;
+		free(f);
+		real.close(fd);
+		return rc;
+	}
 	f->owner = getpid();
 	f->devidx = i;
 	sim_vfio_group_file_init(&f->vf, mdevs[i], mdev_pc[i]->ctx,
 				 mdev_pc[i]);
-	tab[fd] = f;
 	return fd;
-
-fail:
-	free(f);
-	real.close(fd);
-	return rc;
 }
 
 /*
@@ -1045,24 +1037,18 @@ static void unmap_fd(int fd)
 static int open_ctx(int flags, unsigned int oflags)
 {
 	struct pctx *pc;
-	struct pfile *f;
-	int fd, err;
+	struct pfile *f = NULL;
+	int fd, err = ENOMEM;
 
 	pthread_mutex_lock(&lock);
 	parse_options();
 	if (!platform)
 		platform = iommufd_platform_new();
 	pc = calloc(1, sizeof(*pc));
-	f = calloc(1, sizeof(*f));
-	if (!pc || !f || !platform) {
-		err = ENOMEM;
+	if (pc && platform)
+		f = pfile_open(PF_CTX, flags, &fd, &err);
+	if (!f)
 		goto fail;
-	}
-	fd = real.open("/dev/null", O_RDWR | (flags & (O_CLOEXEC | O_NONBLOCK)));
-	if (fd < 0) {
-		err = errno;
-		goto fail;
-	}
 	pc->env.mem = iommufd_mem_self();
 	pc->env.acct = &proc_acct;
 	pc->env.platform = platform;
@@ -1072,8 +1058,8 @@ static int open_ctx(int flags, unsigned int oflags)
 	pc->env.kernel = opt.kernel;
 	refresh_env(pc);
 	pc->ctx = iommufd_ctx_open(&pc->env, oflags);
-	if (!pc->ctx || tab_set(fd, f)) {
-		iommufd_ctx_close(pc->ctx);
+	if (!pc->ctx) {
+		tab[fd] = NULL;
 		real.close(fd);
 		err = ENOMEM;
 		goto fail;
@@ -1082,9 +1068,7 @@ static int open_ctx(int flags, unsigned int oflags)
 	pc->remote_sock = -1;
 	pc->next = contexts;
 	contexts = pc;
-	f->kind = PF_CTX;
 	f->pc = pc;
-	f->refs = 1;
 	pthread_mutex_unlock(&lock);
 	return fd;
 
