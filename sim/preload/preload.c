@@ -418,7 +418,6 @@ static uint64_t real_memlock(void)
 	return r.rlim_cur;
 }
 
-/* The kernel asks capable() and rlimit() at the moment it needs them */
 static struct task_fail *find_task(pid_t tid)
 {
 	struct task_fail *t;
