@@ -893,7 +893,8 @@ struct sim_reader {
 	/* records the fast path read, and whether it may (tests turn it off) */
 	uint64_t nfast;
 	bool no_fast;
-	struct fj *fj; /* the fast path's nodes, FJ_MAX of them */
+	/* the fast path's nodes, FJ_MAX of them, when no thread tokenizes */
+	struct fj *fj;
 	const struct sim_ioctl *last_ioc[2];
 	/* sim_reader_keep: what was read so far, and whether that is all */
 	struct kstore *keep;
@@ -2472,12 +2473,13 @@ static unsigned int fjm_index(const struct fj *m)
 }
 
 /*
- * The record in r->fj, if it is an ioctl record the fast path can check
+ * The record in @base, if it is an ioctl record the fast path can check
  * completely: 0 with @rec filled (nothing committed yet), or FJ_ASIDE.
  */
-static int fj_ioctl_record(struct sim_reader *r, struct sim_record *rec)
+static int fj_ioctl_record(struct sim_reader *r, const struct fj *base,
+			   struct sim_record *rec)
 {
-	const struct fj *base = r->fj, *v[FJM_N] = { 0 };
+	const struct fj *v[FJM_N] = { 0 };
 	const struct sim_struct *st;
 	struct handle_ent *he;
 	uint64_t cmd = 0;
@@ -2588,28 +2590,33 @@ static int fj_ioctl_record(struct sim_reader *r, struct sim_record *rec)
 static int fast_record(struct sim_reader *r, struct pctx *p, size_t len,
 		       struct sim_record *rec)
 {
+	const struct fj *nodes;
+
 	if (r->no_fast)
 		return 0;
-	if (!r->fj) {
-		r->fj = malloc(FJ_MAX * sizeof(*r->fj));
-		if (!r->fj)
-			return 0;
-	}
 	if (r->pipe) {
-		/* the tokenizing thread parsed it, or found it not for us */
+		/*
+		 * the tokenizing thread parsed it, or found it not for us; its
+		 * nodes live with the chunk the line is in
+		 */
 		const struct tline *l = r->pipe->line;
 
 		if (!l->parsed)
 			return 0;
-		memcpy(r->fj, r->pipe->cur->nodes + l->node0,
-		       l->nn * sizeof(*r->fj));
+		nodes = r->pipe->cur->nodes + l->node0;
 	} else {
 		unsigned int nn;
 
+		if (!r->fj) {
+			r->fj = malloc(FJ_MAX * sizeof(*r->fj));
+			if (!r->fj)
+				return 0;
+		}
 		if (!fj_parse_into(r->fj, r->lp, len, &nn))
 			return 0;
+		nodes = r->fj;
 	}
-	if (fj_ioctl_record(r, rec)) {
+	if (fj_ioctl_record(r, nodes, rec)) {
 		sim_record_clear(rec);
 		return 0;
 	}
