@@ -27,20 +27,3 @@ bool iommufd_env_should_fail_armed(const struct iommufd_env *env,
 		return false;
 	return iommufd_fail_nth_point(env->fail_nth, point);
 }
-
-uint32_t iommufd_fail_nth_suspend(const struct iommufd_env *env)
-{
-	uint32_t nth;
-
-	if (!env->fail_nth)
-		return 0;
-	nth = env->fail_nth->nth;
-	env->fail_nth->nth = 0;
-	return nth;
-}
-
-void iommufd_fail_nth_resume(const struct iommufd_env *env, uint32_t nth)
-{
-	if (env->fail_nth)
-		env->fail_nth->nth = nth;
-}

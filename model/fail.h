@@ -35,11 +35,5 @@ static inline bool iommufd_should_fail(const struct iommufd_env *env)
 {
 	return iommufd_env_should_fail(env, IOMMUFD_FAIL_IOMMUFD);
 }
-/*
- * Hide fail-nth from work the kernel does not do (the invariant checker
- * looks objects up); resume with what suspend returned.
- */
-uint32_t iommufd_fail_nth_suspend(const struct iommufd_env *env);
-void iommufd_fail_nth_resume(const struct iommufd_env *env, uint32_t nth);
 
 #endif

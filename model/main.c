@@ -387,13 +387,9 @@ long iommufd_ctx_ioctl(struct iommufd_ctx *ictx, unsigned int cmd,
 #ifdef MODEL_DEBUG_INVARIANTS
 	{
 		char why[256];
-		/* fail-nth: the checker's lookups are not the kernel's */
-		uint32_t nth = iommufd_fail_nth_suspend(ictx->env);
-		int bad = iommufd_check_ctx(ictx, why, sizeof(why));
 
-		iommufd_fail_nth_resume(ictx->env, nth);
 		/* A broken invariant is a model bug: stop at the first one */
-		if (bad)
+		if (iommufd_check_ctx(ictx, why, sizeof(why)))
 			__builtin_trap();
 	}
 #endif
@@ -493,12 +489,7 @@ void iommufd_ctx_close(struct iommufd_ctx *ictx)
 
 int iommufd_ctx_check(const struct iommufd_ctx *ictx, char *why, size_t len)
 {
-	/* fail-nth: checking is no kernel work, it must not count points */
-	uint32_t nth = iommufd_fail_nth_suspend(ictx->env);
-	int rc = iommufd_check_ctx(ictx, why, len);
-
-	iommufd_fail_nth_resume(ictx->env, nth);
-	return rc;
+	return iommufd_check_ctx(ictx, why, len);
 }
 
 static const struct {

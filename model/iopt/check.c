@@ -277,11 +277,18 @@ int iommufd_check_ctx(const struct iommufd_ctx *ictx, char *why, size_t len)
 		if (!objs->slot[id])
 			FAIL("id %u is free below the lowest-free mark %u", id,
 			     objs->lowest_free);
-	if (ictx->vfio_ioas && iommufd_get_object((struct iommufd_ctx *)ictx,
-						  ictx->vfio_ioas->obj.id,
-						  IOMMUFD_OBJ_IOAS) !=
-				       &ictx->vfio_ioas->obj)
-		FAIL("compat IOAS pointer is stale");
+	/*
+	 * Read the table directly: iommufd_get_object() is a fail-nth point,
+	 * and checking is no kernel work. The loop above has seen every
+	 * tabled object finalized.
+	 */
+	if (ictx->vfio_ioas) {
+		const struct iommufd_object *vobj = &ictx->vfio_ioas->obj;
+
+		if (vobj->id >= objs->cap || objs->slot[vobj->id] != vobj ||
+		    vobj->type != IOMMUFD_OBJ_IOAS)
+			FAIL("compat IOAS pointer is stale");
+	}
 
 	/* Every pages is referenced exactly by its areas */
 	for (pc.cap = 16; pc.cap < nareas * 2; pc.cap *= 2)
