@@ -687,18 +687,6 @@ static long vfs_count(size_t *count)
 	return 0;
 }
 
-static void debug_check(struct iommufd_ctx *ictx)
-{
-#ifdef MODEL_DEBUG_INVARIANTS
-	char why[256];
-
-	if (iommufd_check_ctx(ictx, why, sizeof(why)))
-		__builtin_trap();
-#else
-	(void)ictx;
-#endif
-}
-
 static long fault_read(struct iommufd_fault *fault, uint64_t buf,
 		       size_t count)
 {
@@ -795,7 +783,7 @@ long iommufd_fault_fd_read(struct iommufd_ctx *ctx, int fd, uint64_t buf,
 	rc = vfs_count(&count);
 	if (!rc)
 		rc = fault_read(fault, buf, count);
-	debug_check(ctx);
+	iommufd_debug_check(ctx);
 	return rc;
 }
 
@@ -810,7 +798,7 @@ long iommufd_fault_fd_write(struct iommufd_ctx *ctx, int fd, uint64_t buf,
 	rc = vfs_count(&count);
 	if (!rc)
 		rc = fault_write(fault, buf, count);
-	debug_check(ctx);
+	iommufd_debug_check(ctx);
 	return rc;
 }
 
@@ -845,7 +833,7 @@ int iommufd_fault_fd_close(struct iommufd_ctx *ctx, int fd)
 	last = ctx->closed && ctx->file_refs == 1;
 	fault_file_release(fault);
 	if (!last)
-		debug_check(ctx);
+		iommufd_debug_check(ctx);
 	return 0;
 }
 

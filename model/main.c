@@ -384,15 +384,7 @@ long iommufd_ctx_ioctl(struct iommufd_ctx *ictx, unsigned int cmd,
 {
 	long ret = dispatch(ictx, cmd, arg);
 
-#ifdef MODEL_DEBUG_INVARIANTS
-	{
-		char why[256];
-
-		/* A broken invariant is a model bug: stop at the first one */
-		if (iommufd_check_ctx(ictx, why, sizeof(why)))
-			__builtin_trap();
-	}
-#endif
+	iommufd_debug_check(ictx);
 	return ret;
 }
 

@@ -312,4 +312,17 @@ long iommufd_vfio_ioctl(struct iommufd_ctx *ictx, unsigned int cmd,
 /* check.c */
 int iommufd_check_ctx(const struct iommufd_ctx *ictx, char *why, size_t len);
 
+/* After each call in an invariants build: a broken one is a model bug */
+static inline void iommufd_debug_check(const struct iommufd_ctx *ictx)
+{
+#ifdef MODEL_DEBUG_INVARIANTS
+	char why[256];
+
+	if (iommufd_check_ctx(ictx, why, sizeof(why)))
+		__builtin_trap();
+#else
+	(void)ictx;
+#endif
+}
+
 #endif
