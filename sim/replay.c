@@ -898,23 +898,22 @@ static int run_ioctl(struct replay *rp, struct sim_record *rec)
 		free(b);
 	}
 
-	/* the record becomes the model's: its results replace the trace's */
+	/*
+	 * The record becomes the model's: its results replace the trace's.
+	 * ret and errno are set below and the out_buffers hold the model's
+	 * bytes already, so only out is left; got is there whenever the
+	 * trace had one.
+	 */
 	if (rp->opts->record) {
-		struct sim_tbuf bufs[SIM_MAX_BUFS];
-		unsigned int nbufs = rec->n_out_bufs;
-
-		memcpy(bufs, rec->out_bufs, sizeof(bufs));
-		rec->n_out_bufs = 0;
-		sim_record_clear_results(rec);
-		memcpy(rec->out_bufs, bufs, sizeof(bufs));
-		rec->n_out_bufs = nbufs;
 		if (got) {
-			rec->out.present = true;
-			rec->out.data = got;
-			rec->out.len = out_len;
+			free(rec->out.data);
+			free(rec->out.known);
+			rec->out = (struct sim_image){ .present = true,
+						       .len = out_len,
+						       .data = got };
 			got = NULL;
 		}
-		if (!nbufs && st && rec->in.present &&
+		if (!rec->n_out_bufs && st && rec->in.present &&
 		    collect_out_bufs(rp, rec))
 			return -1;
 	}
