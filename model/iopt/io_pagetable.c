@@ -280,18 +280,28 @@ static int iopt_calculate_iova_alignment(struct io_pagetable *iopt)
 
 /* -------------------------------------------------------------- placement */
 
+/* iopt_check_iova() up to its EEXIST check; *last is the range's end */
+static int iopt_check_iova_range(struct io_pagetable *iopt, uint64_t iova,
+				 uint64_t length, uint64_t *last)
+{
+	if (iova & (iopt->iova_alignment - 1))
+		return -EINVAL;
+	if (__builtin_add_overflow(iova, length - 1, last))
+		return -EOVERFLOW;
+	if (reserved_intersects(iopt, iova, *last))
+		return -EINVAL;
+	return 0;
+}
+
 static int iopt_check_iova(struct io_pagetable *iopt, uint64_t iova,
 			   uint64_t length)
 {
 	struct itree_iter it;
 	uint64_t last;
+	int rc = iopt_check_iova_range(iopt, iova, length, &last);
 
-	if (iova & (iopt->iova_alignment - 1))
-		return -EINVAL;
-	if (__builtin_add_overflow(iova, length - 1, &last))
-		return -EOVERFLOW;
-	if (reserved_intersects(iopt, iova, last))
-		return -EINVAL;
+	if (rc)
+		return rc;
 	if (itree_iter_first(&iopt->area_itree, iova, last, &it))
 		return -EEXIST;
 	return 0;
@@ -308,14 +318,10 @@ static int iopt_check_claim_iova(struct io_pagetable *iopt,
 				 uint64_t length)
 {
 	uint64_t last;
-	int rc;
+	int rc = iopt_check_iova_range(iopt, iova, length, &last);
 
-	if (iova & (iopt->iova_alignment - 1))
-		return -EINVAL;
-	if (__builtin_add_overflow(iova, length - 1, &last))
-		return -EOVERFLOW;
-	if (reserved_intersects(iopt, iova, last))
-		return -EINVAL;
+	if (rc)
+		return rc;
 	area->start = iova;
 	area->last = last;
 	rc = itree_insert_disjoint(&iopt->area_itree, iova, last, area);
