@@ -843,7 +843,6 @@ struct tline {
 struct tchunk {
 	struct tchunk *next;
 	char *buf; /* whole lines, READ_PAD zero bytes after */
-	size_t len;
 	struct tline *lines;
 	size_t nlines;
 	struct fj *nodes;
@@ -3171,7 +3170,6 @@ static struct tchunk *tokenize_block(struct tpipe *tp)
 		goto oom;
 	if (tp->ncarry)
 		memcpy(tp->carry, c->buf + cut, tp->ncarry);
-	c->len = cut;
 	memset(c->buf + cut, 0, READ_PAD);
 
 	for (size_t off = 0; off < cut;) {
