@@ -303,7 +303,7 @@ struct qfile {
 	/* vfio-device */
 	size_t open_rec; /* index of its open record */
 	char *name;	 /* QEMU's vbasedev->name */
-	bool bound, detached;
+	bool detached;
 	int iommufd; /* the fd number it was bound to */
 };
 
@@ -944,7 +944,6 @@ static int ev_cdev_bind(struct conv *c, const struct qval *v)
 	d = device_by_fd(c, v[2].i);
 	if (!d || name_device(c, d, &v[1]))
 		return -1;
-	d->bound = true;
 	d->detached = false;
 	d->iommufd = ictx->num;
 	return ioctl_rec(c, d, "VFIO_DEVICE_BIND_IOMMUFD",
