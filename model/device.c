@@ -248,17 +248,9 @@ out_reserved:
 static int attach_reserved_iova(struct iommufd_device *idev,
 				struct iommufd_hwpt_paging *hwpt_paging)
 {
-	int rc;
-
-	rc = enforce_dev_resv_regions(&hwpt_paging->ioas->iopt, idev->dev,
-				      &idev->igroup->sw_msi_start);
-	if (rc)
-		return rc;
-	/* First device of the group: iommufd_group_setup_msi() */
-	if (!idev->igroup->ndevices &&
-	    idev->igroup->sw_msi_start != PHYS_ADDR_MAX)
-		hwpt_paging->msi_cookie = true;
-	return 0;
+	/* iommufd_group_setup_msi()'s cookie changes nothing observable */
+	return enforce_dev_resv_regions(&hwpt_paging->ioas->iopt, idev->dev,
+					&idev->igroup->sw_msi_start);
 }
 
 static void group_remove_reserved_iova(struct iommufd_group *igroup,
@@ -412,8 +404,6 @@ static int group_do_replace_reserved_iova(struct iommufd_group *igroup,
 				goto err_unresv;
 		}
 	}
-	if (igroup->sw_msi_start != PHYS_ADDR_MAX)
-		hwpt_paging->msi_cookie = true;
 	return 0;
 
 err_unresv:

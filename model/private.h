@@ -103,7 +103,6 @@ struct iommufd_hwpt_paging {
 	bool auto_domain;
 	bool enforce_cache_coherency;
 	bool nest_parent;
-	bool msi_cookie;
 	bool in_list; /* on ioas->hwpts, i.e. added to the io_pagetable */
 };
 
