@@ -17,6 +17,11 @@
 #include <iommufd/uapi.h>
 
 #define ARG_VA 0x10000ull
+/*
+ * 256 MiB of simulated RAM: a MAP of any length is still accepted, but
+ * pinning past this fails with ENOMEM instead of exhausting the fuzzer
+ */
+#define MAX_PAGES (1u << 16)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -42,6 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int fds[64];
 	size_t nfds, i;
 
+	iommufd_mem_sim_set_max_pages(sim, MAX_PAGES);
 	while (size >= 2) {
 		uint8_t nr = data[0], len = data[1];
 

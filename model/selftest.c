@@ -239,19 +239,61 @@ static int test_md_check_pa(struct iommufd_ucmd *ucmd,
 	return 0;
 }
 
-/*
- * Pins this context holds on the page at @uva: one per pages object that
- * has it pinned, whatever the number of domains and accesses using it
- * (which is what page_ref_count / GUP_PIN_COUNTING_BIAS counts when
- * nothing else in the process pins the page).
- */
-static uint32_t context_pins(struct iommufd_ctx *ictx, uint64_t uva)
-{
-	struct iopt_pages **seen = NULL;
-	size_t nseen = 0, cap = 0, k;
-	uint32_t id, pins = 0;
+/* The pinned pages of a range, one entry per pages object pinning each */
+struct pinned_uvas {
+	uint64_t *uva;
+	size_t n, cap;
+	uint64_t base; /* uptr of the pages object being walked */
+};
 
-	for (id = 1; id < ictx->objects.cap; id++) {
+static int pinned_add(void *arg, uint64_t index)
+{
+	struct pinned_uvas *p = arg;
+
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 64;
+		uint64_t *grown = realloc(p->uva, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		p->uva = grown;
+		p->cap = cap;
+	}
+	p->uva[p->n++] = p->base + index * IOPT_PAGE_SIZE;
+	return 0;
+}
+
+static int cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(void *const *)a;
+	uintptr_t y = (uintptr_t)*(void *const *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Every page of [uptr, end) this context holds pinned, sorted, listed once
+ * per pages object that pins it: what page_ref_count() /
+ * GUP_PIN_COUNTING_BIAS counts when nothing else in the process pins the
+ * page, whatever the number of domains and accesses behind each pin. The
+ * cost follows the areas and the pins, not the length of the range.
+ */
+static int context_pinned(struct iommufd_ctx *ictx, uint64_t uptr,
+			  uint64_t end, struct pinned_uvas *out)
+{
+	struct iopt_pages **all = NULL;
+	size_t n = 0, cap = 0, k;
+	uint32_t id;
+	int rc = 0;
+
+	for (id = 1; id < ictx->objects.cap && !rc; id++) {
 		struct iommufd_object *obj = ictx->objects.slot[id];
 		struct itree_iter it;
 		bool ok;
@@ -261,54 +303,113 @@ static uint32_t context_pins(struct iommufd_ctx *ictx, uint64_t uva)
 		for (ok = itree_first(&container_of(obj, struct iommufd_ioas,
 						    obj)->iopt.area_itree,
 				      &it);
-		     ok; ok = itree_next(&it)) {
-			struct iopt_pages *pages =
-				((struct iopt_area *)it.item)->pages;
+		     ok && !rc; ok = itree_next(&it)) {
+			if (n == cap) {
+				size_t c = cap ? cap * 2 : 16;
+				struct iopt_pages **grown =
+					realloc(all, c * sizeof(*grown));
 
-			for (k = 0; k < nseen && seen[k] != pages; k++)
-				;
-			if (k < nseen)
-				continue;
-			if (nseen == cap) {
-				struct iopt_pages **grown;
-
-				cap = cap ? cap * 2 : 16;
-				grown = realloc(seen, cap * sizeof(*seen));
-				if (!grown)
+				if (!grown) {
+					rc = -ENOMEM;
 					break;
-				seen = grown;
+				}
+				all = grown;
+				cap = c;
 			}
-			seen[nseen++] = pages;
-			if (uva >= pages->uptr &&
-			    (uva - pages->uptr) / IOPT_PAGE_SIZE < pages->npages &&
-			    iopt_pages_users(pages, (uva - pages->uptr) /
-							    IOPT_PAGE_SIZE))
-				pins++;
+			all[n++] = ((struct iopt_area *)it.item)->pages;
 		}
 	}
-	free(seen);
-	return pins;
+	/* COPY shares a pages object between areas: count each one once */
+	if (n)
+		qsort(all, n, sizeof(*all), cmp_ptr);
+	for (k = 0; k < n && !rc; k++) {
+		const struct iopt_pages *pages = all[k];
+		uint64_t pend = pages->uptr + pages->npages * IOPT_PAGE_SIZE;
+
+		if ((k && all[k - 1] == pages) || pend <= uptr ||
+		    pages->uptr >= end)
+			continue;
+		out->base = pages->uptr;
+		rc = iopt_pages_for_each_pinned(
+			pages,
+			uptr > pages->uptr ? (uptr - pages->uptr) / IOPT_PAGE_SIZE :
+					     0,
+			((end < pend ? end : pend) - 1 - pages->uptr) /
+				IOPT_PAGE_SIZE,
+			pinned_add, out);
+	}
+	free(all);
+	if (!rc && out->n)
+		qsort(out->uva, out->n, sizeof(*out->uva), cmp_u64);
+	return rc;
 }
 
+/* get_user_pages_fast() finds every page of [uva, uva+len) mapped */
+static int user_present(struct iommufd_ctx *ictx, uint64_t uva, uint64_t len)
+{
+	const struct iommufd_mem *mem = &ictx->env->mem;
+	uint64_t pfn;
+	int rc;
+
+	if (mem->ops->present)
+		return mem->ops->present(mem->priv, uva, len) >= len ? 0 :
+								       -EFAULT;
+	for (; len; len -= IOPT_PAGE_SIZE, uva += IOPT_PAGE_SIZE) {
+		rc = user_pfn(ictx, uva, &pfn);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * The kernel walks the range page by page: get_user_pages_fast() (EFAULT
+ * if the page is not mapped), then the pin count (EIO if it is not refs).
+ * The model finds the first page whose count is wrong from the pins alone,
+ * then asks whether every page up to and including it is mapped, so a
+ * terabyte range costs what is pinned in it, not a page walk.
+ */
 static int test_md_check_refs(struct iommufd_ucmd *ucmd,
 			      struct iommu_test_cmd *cmd)
 {
 	uint64_t length = cmd->check_refs.length, uptr = cmd->check_refs.uptr;
-	uint64_t end, pfn;
+	uint32_t refs = cmd->check_refs.refs;
+	struct pinned_uvas pin = { 0 };
+	uint64_t end, bad, next;
+	size_t i, j;
 	int rc;
 
 	if (length % IOPT_PAGE_SIZE || uptr % IOPT_PAGE_SIZE ||
 	    __builtin_add_overflow(uptr, length, &end))
 		return -EINVAL;
-	for (; length; length -= IOPT_PAGE_SIZE, uptr += IOPT_PAGE_SIZE) {
-		/* the page must exist, as get_user_pages_fast() checks */
-		rc = user_pfn(ucmd->ictx, uptr, &pfn);
-		if (rc)
-			return rc;
-		if (context_pins(ucmd->ictx, uptr) != cmd->check_refs.refs)
-			return -EIO;
+	if (!length)
+		return 0;
+	rc = context_pinned(ucmd->ictx, uptr, end, &pin);
+	if (rc)
+		goto out;
+	bad = end;
+	next = uptr; /* the first page not yet known to hold refs pins */
+	for (i = 0; i < pin.n && bad == end; i = j) {
+		uint64_t u = pin.uva[i];
+
+		for (j = i; j < pin.n && pin.uva[j] == u; j++)
+			;
+		if (u != next && refs)
+			bad = next; /* a page without pins before u */
+		else if (j - i != refs)
+			bad = u;
+		else
+			next = u + IOPT_PAGE_SIZE;
 	}
-	return 0;
+	if (bad == end && refs && next < end)
+		bad = next;
+	rc = user_present(ucmd->ictx, uptr,
+			  (bad == end ? end : bad + IOPT_PAGE_SIZE) - uptr);
+	if (!rc && bad != end)
+		rc = -EIO;
+out:
+	free(pin.uva);
+	return rc;
 }
 
 static int test_md_check_iotlb(struct iommufd_ucmd *ucmd,

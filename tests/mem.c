@@ -434,6 +434,60 @@ Test(mem_sim, pin_counts_and_stable_pfns)
 	sim_close(&s);
 }
 
+/* A machine with four pages: the fifth is out of memory, not a crash */
+Test(mem_sim, max_pages_is_out_of_memory)
+{
+	struct simm s = sim_open();
+	uint64_t pfn[5];
+	unsigned char b = 1;
+
+	iommufd_mem_sim_set_max_pages(s.sim, 4);
+	poke(&s, 0x10000, 1);
+	poke(&s, 0x11000, 2);
+	cr_assert_eq(m_pin(s.m, 0x12000, 1, true, pfn), 0);
+	/* two new pages where one is left: nothing pinned */
+	cr_assert_eq(m_pin(s.m, 0x13000, 2, true, pfn), -ENOMEM);
+	cr_assert_eq(iommufd_mem_sim_pin_count(s.sim, 0x13000), 0);
+	cr_assert_eq(m_pin(s.m, 0x10000, 5, true, pfn), -ENOMEM);
+	poke(&s, 0x13000, 4);
+	cr_assert_eq(m_write(s.m, 0x14000, &b, 1), -ENOMEM);
+	cr_assert_eq(byte_at(&s, 0x14000), 0, "reading makes no page");
+	/* existing pages still work; freeing one makes room */
+	poke(&s, 0x10000, 9);
+	cr_assert_eq(m_pin(s.m, 0x10000, 4, false, pfn + 1), 0);
+	m_unpin(s.m, pfn + 1, 4);
+	cr_assert_eq(iommufd_mem_sim_remove_range(s.sim, 0x11000, 0x1000), 0);
+	poke(&s, 0x14000, 5);
+	m_unpin(s.m, pfn, 1);
+	sim_close(&s);
+}
+
+/* present(): how far a range is mapped, without making its pages */
+Test(mem_sim, present_stops_at_the_first_hole)
+{
+	struct simm s = sim_open();
+
+	cr_assert_not_null(s.m.ops->present);
+	iommufd_mem_sim_set_max_pages(s.sim, 1);
+	cr_assert_eq(s.m.ops->present(s.m.priv, 0x1000, 1ull << 50),
+		     1ull << 50, "on-demand memory is all there");
+	cr_assert_eq(s.m.ops->present(s.m.priv, 0, 0x3000), 0, "page 0");
+	cr_assert_eq(s.m.ops->present(s.m.priv, 0x1000, 0), 0);
+	iommufd_mem_sim_set_strict(s.sim, true);
+	cr_assert_eq(iommufd_mem_sim_add_range(s.sim, 0x10000, 0x3000, false),
+		     0);
+	cr_assert_eq(iommufd_mem_sim_add_range(s.sim, 0x13000, 0x1000, true),
+		     0);
+	cr_assert_eq(s.m.ops->present(s.m.priv, 0x10000, 0x4000), 0x4000,
+		     "read-only or not, both ranges are mapped");
+	cr_assert_eq(s.m.ops->present(s.m.priv, 0x11000, 0x8000), 0x3000);
+	cr_assert_eq(s.m.ops->present(s.m.priv, 0xf000, 0x2000), 0);
+	cr_assert_eq(s.m.ops->present(s.m.priv, 0x10000, UINT64_MAX), 0,
+		     "a range past 2^64 is not mapped");
+	poke(&s, 0x13000, 1);
+	sim_close(&s);
+}
+
 Test(mem_sim, pfn_of_written_page_is_stable)
 {
 	struct simm s = sim_open();

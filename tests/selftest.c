@@ -705,6 +705,133 @@ Test(selftest, another_task_maps_its_own_memory)
 	iommufd_mem_sim_free(csim);
 }
 
+/* One ioctl on a context over simulated memory, its struct at @at */
+static long sim_call(struct iommufd_ctx *ctx, struct iommufd_mem mem,
+		     uint64_t at, unsigned int nr, void *arg, size_t len)
+{
+	long rc;
+
+	cr_assert_eq(mem.ops->write(mem.priv, at, arg, len), 0);
+	rc = iommufd_ctx_ioctl(ctx, nr, at);
+	cr_assert_eq(mem.ops->read(mem.priv, arg, at, len), 0);
+	return rc;
+}
+
+static long sim_check_refs(struct iommufd_ctx *ctx, struct iommufd_mem mem,
+			   uint64_t at, uint64_t uptr, uint64_t length,
+			   uint32_t refs)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_MD_CHECK_REFS,
+		.check_refs = { .uptr = uptr, .length = length, .refs = refs },
+	};
+
+	return sim_call(ctx, mem, at, IOMMU_TEST_CMD, &cmd, sizeof(cmd));
+}
+
+/*
+ * MD_CHECK_REFS walks like the kernel (a missing page is EFAULT, a wrong
+ * count EIO, whichever page comes first), but costs what is pinned, not
+ * the length: a terabyte of simulated memory is checked without making a
+ * page of it, where a page walk would take hours and all the memory.
+ */
+Test(selftest, check_refs_first_failing_page_decides)
+{
+	const uint64_t buf = 0x100000, at = 0x10000, pg = 4096;
+	struct iommufd_platform *p = iommufd_platform_new();
+	struct iommufd_mem_sim *sim = iommufd_mem_sim_new();
+	struct iommufd_acct acct = { 0 };
+	struct iommufd_env env = {
+		.acct = &acct,
+		.caps = IOMMUFD_CAP_IPC_LOCK,
+		.rlimit_memlock = IOMMUFD_RLIM_INFINITY,
+		.platform = p,
+		.config = IOMMUFD_CONFIG_TEST,
+	};
+	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
+	struct iommu_ioas_map map;
+	struct iommu_ioas_copy copy;
+	struct iommu_test_cmd md;
+	struct iommufd_ctx *ctx;
+	char why[512];
+
+	cr_assert_not_null(sim);
+	iommufd_mem_sim_set_strict(sim, true);
+	cr_assert_eq(iommufd_mem_sim_add_range(sim, at, pg, true), 0);
+	cr_assert_eq(iommufd_mem_sim_add_range(sim, buf, 16 * pg, true), 0);
+	env.mem = iommufd_mem_sim_provider(sim);
+	ctx = iommufd_ctx_open(&env, 0);
+	cr_assert_not_null(ctx);
+
+	cr_assert_eq(sim_call(ctx, env.mem, at, IOMMU_IOAS_ALLOC, &alloc,
+			      sizeof(alloc)), 0);
+	map = (struct iommu_ioas_map){
+		.size = sizeof(map),
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | MAP_RW,
+		.ioas_id = alloc.out_ioas_id,
+		.user_va = buf,
+		.length = 2 * pg,
+		.iova = MOCK_APERTURE_START,
+	};
+	cr_assert_eq(sim_call(ctx, env.mem, at, IOMMU_IOAS_MAP, &map,
+			      sizeof(map)), 0);
+	/* a second MAP of buf is a second pages object, a second pin */
+	map.iova += 0x100000;
+	cr_assert_eq(sim_call(ctx, env.mem, at, IOMMU_IOAS_MAP, &map,
+			      sizeof(map)), 0);
+	/* a COPY shares its source's pages object: no third pin */
+	copy = (struct iommu_ioas_copy){
+		.size = sizeof(copy),
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | MAP_RW,
+		.dst_ioas_id = alloc.out_ioas_id,
+		.src_ioas_id = alloc.out_ioas_id,
+		.dst_iova = map.iova + 0x100000,
+		.src_iova = map.iova,
+		.length = 2 * pg,
+	};
+	cr_assert_eq(sim_call(ctx, env.mem, at, IOMMU_IOAS_COPY, &copy,
+			      sizeof(copy)), 0);
+	md = (struct iommu_test_cmd){ .size = sizeof(md),
+				      .op = IOMMU_TEST_OP_MOCK_DOMAIN,
+				      .id = alloc.out_ioas_id };
+	cr_assert_eq(sim_call(ctx, env.mem, at, IOMMU_TEST_CMD, &md,
+			      sizeof(md)), 0);
+
+	cr_assert_eq(sim_check_refs(ctx, env.mem, at, buf, 2 * pg, 2), 0);
+	cr_assert_eq(sim_check_refs(ctx, env.mem, at, buf, 2 * pg, 1), -EIO);
+	/* page 2 is mapped with no pins: EIO there, before the hole at 16 */
+	cr_assert_eq(sim_check_refs(ctx, env.mem, at, buf, 32 * pg, 2), -EIO);
+	cr_assert_eq(sim_check_refs(ctx, env.mem, at, buf + 2 * pg, 14 * pg,
+				    0), 0);
+	/* all counts right up to the hole: the hole answers EFAULT */
+	cr_assert_eq(sim_check_refs(ctx, env.mem, at, buf + 2 * pg, 15 * pg,
+				    0), -EFAULT);
+	/* the page before buf is missing and comes first */
+	cr_assert_eq(sim_check_refs(ctx, env.mem, at, buf - pg, 3 * pg, 2),
+		     -EFAULT);
+	cr_assert_eq(sim_check_refs(ctx, env.mem, at, buf, pg + 1, 2),
+		     -EINVAL);
+	cr_assert_eq(sim_check_refs(ctx, env.mem, at, buf, 0, 7), 0);
+
+	/* on demand memory: a terabyte of untouched pages has no pins */
+	iommufd_mem_sim_set_strict(sim, false);
+	cr_assert_eq(sim_check_refs(ctx, env.mem, at, 1ull << 40, 1ull << 40,
+				    0), 0);
+	cr_assert_eq(sim_check_refs(ctx, env.mem, at, 1ull << 40, 1ull << 40,
+				    1), -EIO);
+	cr_assert_eq(sim_check_refs(ctx, env.mem, at, buf, 1ull << 40, 0),
+		     -EIO);
+	/* page 0 is never mapped */
+	cr_assert_eq(sim_check_refs(ctx, env.mem, at, 0, 1ull << 40, 0),
+		     -EFAULT);
+	cr_assert_eq(iommufd_ctx_check(ctx, why, sizeof(why)), 0, "%s", why);
+
+	iommufd_ctx_close(ctx);
+	iommufd_platform_free(p);
+	iommufd_mem_sim_free(sim);
+}
+
 /* iommufd_ctx_objects: the graph DESTROY follows, as userspace built it */
 Test(selftest, object_graph_snapshot)
 {

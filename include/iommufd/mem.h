@@ -55,6 +55,14 @@ struct iommufd_mem_ops {
 	 * physical address; without it DMA through domains fails (-EIO).
 	 */
 	void *(*pinned_page)(void *priv, uint64_t pfn);
+	/*
+	 * Optional: how many bytes of [uva, uva+len) from its start a
+	 * read-only get_user_pages() would find mapped, without touching
+	 * or pinning any of them. It lets the model probe a long range in
+	 * one call instead of making every page of it exist; without it the
+	 * model pins and unpins page by page.
+	 */
+	uint64_t (*present)(void *priv, uint64_t uva, uint64_t len);
 };
 
 struct iommufd_mem {
@@ -81,6 +89,14 @@ int iommufd_mem_sim_add_range(struct iommufd_mem_sim *sim, uint64_t uva,
 /* Remove [uva, uva+len): later accesses fault like after munmap */
 int iommufd_mem_sim_remove_range(struct iommufd_mem_sim *sim, uint64_t uva,
 				 uint64_t len);
+/*
+ * The simulated machine's memory, in pages (0, the default: unbounded).
+ * Once that many pages exist, a write or pin needing a new one fails with
+ * -ENOMEM, as get_user_pages() does when memory runs out. Fuzzers and
+ * untrusted traces need it: a one-line MAP of a terabyte followed by a
+ * domain attach would otherwise have the model allocate without bound.
+ */
+void iommufd_mem_sim_set_max_pages(struct iommufd_mem_sim *sim, uint64_t max);
 /* Pins currently held on the page containing uva (0 if never touched) */
 uint64_t iommufd_mem_sim_pin_count(const struct iommufd_mem_sim *sim,
 				   uint64_t uva);

@@ -261,6 +261,14 @@ void iopt_pages_unpin(struct iopt_pages *pages, uint64_t start, uint64_t last);
 /* PFN of a pinned index; the index must be pinned */
 uint64_t iopt_pages_pfn(const struct iopt_pages *pages, uint64_t index);
 uint32_t iopt_pages_users(const struct iopt_pages *pages, uint64_t index);
+/*
+ * fn(arg, index) for each pinned index in [first, last], in no particular
+ * order, at a cost set by what is pinned rather than by the span; stops at
+ * and returns fn's first non-zero result.
+ */
+int iopt_pages_for_each_pinned(const struct iopt_pages *pages,
+			       uint64_t first, uint64_t last,
+			       int (*fn)(void *arg, uint64_t index), void *arg);
 /* Count the indexes with at least one user (for the checker) */
 uint64_t iopt_pages_count_pinned(const struct iopt_pages *pages);
 

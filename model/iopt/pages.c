@@ -401,6 +401,36 @@ uint32_t iopt_pages_users(const struct iopt_pages *pages, uint64_t index)
 	return chunk ? chunk->users[index & (PIN_CHUNK - 1)] : 0;
 }
 
+int iopt_pages_for_each_pinned(const struct iopt_pages *pages,
+			       uint64_t first, uint64_t last,
+			       int (*fn)(void *arg, uint64_t index), void *arg)
+{
+	uint64_t s, i;
+	int rc;
+
+	if (!pages->pins || first > last)
+		return 0;
+	for (s = 0; s < pages->pins->cap; s++) {
+		const struct pin_chunk *chunk = pages->pins->slot[s];
+		uint64_t lo, hi;
+
+		if (!chunk || !chunk->nused)
+			continue;
+		lo = chunk->index << PIN_CHUNK_SHIFT;
+		hi = lo + PIN_CHUNK - 1;
+		if (hi < first || lo > last)
+			continue;
+		for (i = lo < first ? first : lo; i <= hi && i <= last; i++) {
+			if (!chunk->users[i - lo])
+				continue;
+			rc = fn(arg, i);
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}
+
 uint64_t iopt_pages_count_pinned(const struct iopt_pages *pages)
 {
 	uint64_t i, n = 0;

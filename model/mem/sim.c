@@ -66,6 +66,8 @@ struct iommufd_mem_sim {
 	struct sim_range *ranges;
 	size_t nranges, ranges_cap;
 	uint64_t next_pfn;
+	uint64_t npages;    /* pages in existence, mapped or only pinned */
+	uint64_t max_pages; /* 0: no limit */
 	bool strict;
 };
 
@@ -278,9 +280,12 @@ static int ranges_set(struct iommufd_mem_sim *sim, uint64_t start,
 	return 0;
 }
 
-/* Are pages [first, last] all present (and writable when @write)? */
-static bool span_ok(const struct iommufd_mem_sim *sim, uint64_t first,
-		    uint64_t last, bool write)
+/*
+ * The first page of [first, last] that is missing (or read-only when
+ * @write), last + 1 if there is none. Walks ranges and gaps, not pages.
+ */
+static uint64_t span_first_bad(const struct iommufd_mem_sim *sim,
+			       uint64_t first, uint64_t last, bool write)
 {
 	size_t i = range_find(sim, first);
 	uint64_t pg = first;
@@ -292,19 +297,26 @@ static bool span_ok(const struct iommufd_mem_sim *sim, uint64_t first,
 
 		if (r && r->start <= pg) {
 			if (write && !r->writable)
-				return false;
+				return pg;
 			stop = r->end - 1;
 			i++;
 		} else {
 			/* A gap: nothing in strict mode, page 0 never */
 			if (sim->strict || pg == 0)
-				return false;
+				return pg;
 			stop = r ? r->start - 1 : PGNO_MAX;
 		}
 		if (stop >= last)
-			return true;
+			return last + 1;
 		pg = stop + 1;
 	}
+}
+
+/* Are pages [first, last] all present (and writable when @write)? */
+static bool span_ok(const struct iommufd_mem_sim *sim, uint64_t first,
+		    uint64_t last, bool write)
+{
+	return span_first_bad(sim, first, last, write) > last;
 }
 
 /* Page span of [uva, uva+len), len > 0; false if it wraps past 2^64 */
@@ -320,8 +332,9 @@ static bool byte_span(uint64_t uva, uint64_t len, uint64_t *first,
 
 /* ------------------------------------------------------------ pages */
 
-static void page_free(struct sim_page *p)
+static void page_free(struct iommufd_mem_sim *sim, struct sim_page *p)
 {
+	sim->npages--;
 	free(p->data);
 	free(p);
 }
@@ -333,11 +346,13 @@ static struct sim_page *page_get(struct iommufd_mem_sim *sim, uint64_t pg)
 
 	if (p)
 		return p;
-	if (map_reserve(&sim->va, 1))
+	if ((sim->max_pages && sim->npages >= sim->max_pages) ||
+	    map_reserve(&sim->va, 1))
 		return NULL;
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
+	sim->npages++;
 	p->pgno = pg;
 	p->pfn = sim->next_pfn++;
 	p->mapped = true;
@@ -363,7 +378,7 @@ static void page_unmap_at(struct iommufd_mem_sim *sim, uint64_t slot)
 	map_del_at(&sim->va, slot);
 	p->mapped = false;
 	if (!p->pins)
-		page_free(p);
+		page_free(sim, p);
 }
 
 /* ------------------------------------------------------------ provider */
@@ -510,7 +525,8 @@ static int sim_pin(void *priv, uint64_t uva, size_t npages, bool write,
 		return -EFAULT;
 
 	/* Everything that can fail happens before the first pin is taken */
-	if (map_reserve(&sim->pinned, npages))
+	if ((sim->max_pages && npages > sim->max_pages) ||
+	    map_reserve(&sim->pinned, npages))
 		return -ENOMEM;
 	for (i = 0; i < npages; i++) {
 		struct sim_page *p = page_get(sim, first + i);
@@ -546,8 +562,20 @@ static void sim_unpin(void *priv, const uint64_t *pfns, size_t npages)
 			continue;
 		map_del(&sim->pinned, pfns[i]);
 		if (!p->mapped)
-			page_free(p);
+			page_free(sim, p);
 	}
+}
+
+static uint64_t sim_present(void *priv, uint64_t uva, uint64_t len)
+{
+	uint64_t first, last, bad;
+
+	if (!len || !byte_span(uva, len, &first, &last))
+		return 0;
+	bad = span_first_bad(priv, first, last, false);
+	if (bad > last)
+		return len;
+	return bad == first ? 0 : (bad << SIM_PAGE_SHIFT) - uva;
 }
 
 static void *sim_pinned_page(void *priv, uint64_t pfn)
@@ -562,6 +590,7 @@ static const struct iommufd_mem_ops sim_ops = {
 	.pin = sim_pin,
 	.unpin = sim_unpin,
 	.pinned_page = sim_pinned_page,
+	.present = sim_present,
 };
 
 /* ------------------------------------------------------------ public API */
@@ -573,6 +602,11 @@ struct iommufd_mem_sim *iommufd_mem_sim_new(void)
 	if (sim)
 		sim->next_pfn = IOMMUFD_MEM_SIM_PFN_BASE;
 	return sim;
+}
+
+void iommufd_mem_sim_set_max_pages(struct iommufd_mem_sim *sim, uint64_t max)
+{
+	sim->max_pages = max;
 }
 
 void iommufd_mem_sim_free(struct iommufd_mem_sim *sim)
@@ -589,11 +623,11 @@ void iommufd_mem_sim_free(struct iommufd_mem_sim *sim)
 		struct sim_page *p = sim->pinned.slot[i].page;
 
 		if (p && !p->mapped)
-			page_free(p);
+			page_free(sim, p);
 	}
 	for (i = 0; i < map_capacity(&sim->va); i++)
 		if (sim->va.slot[i].page)
-			page_free(sim->va.slot[i].page);
+			page_free(sim, sim->va.slot[i].page);
 	free(sim->pinned.slot);
 	free(sim->va.slot);
 	free(sim->ranges);
