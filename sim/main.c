@@ -80,6 +80,7 @@ static void replay_usage(FILE *out)
 		"Validates the whole trace, then runs it against a fresh model\n"
 		"over simulated memory (user addresses as recorded) and compares\n"
 		"ret, errno, output fields and output buffers with the trace.\n"
+		"TRACE - reads standard input (zcat t.jsonl.gz | ... replay -).\n"
 		"Each divergence is printed as\n"
 		"  TRACE:LINE: seq N REQUEST: FIELD: expected X, got Y\n"
 		"\n"

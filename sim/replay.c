@@ -1481,25 +1481,29 @@ enum sim_replay_status sim_replay_file(const char *path,
 	FILE *f;
 
 	memset(res, 0, sizeof(*res));
-	f = fopen(path, "r");
+	f = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	if (!f)
 		return error(res, "%s: %s", path, strerror(errno));
 	if (validate(f, path, res, &hdr, &again)) {
-		fclose(f);
+		if (f != stdin)
+			fclose(f);
 		return res->status;
 	}
 	rp.env.kernel = pick_kernel(path, &hdr, opts);
-	if (fseek(f, 0, SEEK_SET)) {
-		sim_reader_free(again);
-		fclose(f);
-		return error(res, "%s: cannot read it a second time: %s", path,
-			     strerror(errno));
+	/* a pipe works whenever the checking pass could keep every record */
+	if (!again && fseek(f, 0, SEEK_SET)) {
+		if (f != stdin)
+			fclose(f);
+		return error(res, "%s: too long to keep and cannot be read a "
+				  "second time: %s",
+			     path, strerror(errno));
 	}
 
 	rp.sim = iommufd_mem_sim_new();
 	if (!rp.sim) {
 		sim_reader_free(again);
-		fclose(f);
+		if (f != stdin)
+			fclose(f);
 		return error(res, "%s: out of memory", path);
 	}
 	rp.mem = iommufd_mem_sim_provider(rp.sim);
@@ -1529,7 +1533,8 @@ enum sim_replay_status sim_replay_file(const char *path,
 	if (rp.platform)
 		iommufd_platform_free(rp.platform);
 	iommufd_mem_sim_free(rp.sim);
-	fclose(f);
+	if (f != stdin)
+		fclose(f);
 	return res->status;
 }
 

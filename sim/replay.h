@@ -78,8 +78,9 @@ struct sim_replay_result {
 };
 
 /*
- * Replay the trace in file @path. Always fills @res (free it with
- * sim_replay_result_free) and returns res->status.
+ * Replay the trace in file @path ("-": standard input, which may be a
+ * pipe unless the trace is too long to keep in memory). Always fills @res
+ * (free it with sim_replay_result_free) and returns res->status.
  */
 enum sim_replay_status sim_replay_file(const char *path,
 				       const struct sim_replay_opts *opts,

@@ -512,6 +512,28 @@ Test(sim_trace, replay_of_the_example_agrees)
 	sim_replay_result_free(&res);
 }
 
+/* "-" replays standard input, a pipe included: nothing is read twice */
+Test(sim_trace, replay_reads_a_pipe_on_stdin)
+{
+	struct sim_replay_result res;
+	size_t len;
+	char *text = slurp(EXAMPLE, &len);
+	int p[2];
+
+	cr_assert_eq(pipe(p), 0);
+	cr_assert_lt(len, 60000, "must fit the pipe buffer");
+	cr_assert_eq(write(p[1], text, len), (ssize_t)len);
+	close(p[1]);
+	cr_assert_eq(dup2(p[0], STDIN_FILENO), STDIN_FILENO);
+	close(p[0]);
+	cr_assert_eq(sim_replay_file("-", &quiet, &res), SIM_REPLAY_AGREE,
+		     "%s", res.error);
+	cr_expect_eq(res.records, 20);
+	cr_expect_eq(res.compared, 20);
+	sim_replay_result_free(&res);
+	free(text);
+}
+
 /* Replace the first occurrence of @from in @text with @to */
 static char *replace(const char *text, const char *from, const char *to)
 {
