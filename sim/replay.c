@@ -661,7 +661,7 @@ static int group_device_open(struct replay *rp, const struct sim_record *rec,
 	}
 	rp->dev_gopens[rec->dev]++;
 	file->gopen = true;
-	sim_vfio_group_file_init(&file->vf, dev, ctx, NULL);
+	sim_vfio_group_file_init(&file->vf, dev, NULL);
 	return 0;
 }
 
@@ -692,8 +692,7 @@ static int run_open(struct replay *rp, struct sim_record *rec)
 		 * Diverged: the trace goes on using the file, so it gets one
 		 * that refuses every request (a group file never bound)
 		 */
-		sim_vfio_group_file_init(&file->vf, rp->devs[rec->dev], NULL,
-					 NULL);
+		sim_vfio_group_file_init(&file->vf, rp->devs[rec->dev], NULL);
 		file->vf.bound = false;
 		settle_result(rp, rec, -1, err, true);
 		if (!handle_add(rp, &rec->fd, file)) {

@@ -34,14 +34,12 @@ void sim_vfio_file_init(struct sim_vfio_file *df, struct iommufd_dev *dev,
 }
 
 void sim_vfio_group_file_init(struct sim_vfio_file *df,
-			      struct iommufd_dev *dev, struct iommufd_ctx *ctx,
-			      void *ref)
+			      struct iommufd_dev *dev, void *ref)
 {
 	memset(df, 0, sizeof(*df));
 	df->dev = dev;
 	df->group = true;
 	df->bound = true;
-	df->ctx = ctx;
 	df->ref = ref;
 }
 
@@ -95,7 +93,6 @@ static long bind(struct sim_vfio_file *df, const struct iommufd_mem *mem,
 		return -EFAULT;
 	}
 	df->bound = true;
-	df->ctx = ctx;
 	df->ref = ref;
 	return 0;
 }
@@ -196,7 +193,6 @@ void sim_vfio_release(struct sim_vfio_file *df)
 	iommufd_dev_unbind(df->dev);
 	df->bound = false;
 	put_ref(df, df->ref);
-	df->ctx = NULL;
 	df->ref = NULL;
 }
 

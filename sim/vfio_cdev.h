@@ -50,7 +50,7 @@ struct sim_vfio_file {
 	struct iommufd_dev *dev;
 	const struct sim_vfio_ops *ops;
 	void *priv;
-	/* BIND_IOMMUFD succeeded (df->access_granted): ctx and ref are set */
+	/* BIND_IOMMUFD succeeded (df->access_granted): ref is set */
 	bool bound;
 	/*
 	 * Opened by VFIO_GROUP_GET_DEVICE_FD (df->group): bound from the
@@ -58,7 +58,6 @@ struct sim_vfio_file {
 	 * files, so whoever opened it also closes it
 	 */
 	bool group;
-	struct iommufd_ctx *ctx;
 	void *ref;
 };
 
@@ -67,13 +66,13 @@ void sim_vfio_file_init(struct sim_vfio_file *df, struct iommufd_dev *dev,
 
 /*
  * A device file of the group path, for a device the caller has already
- * bound to @ctx and attached (vfio_df_group_open()). Its BIND_IOMMUFD is
- * -EINVAL and the cdev-only ATTACH/DETACH_IOMMUFD_PT reach the driver
- * (-ENOTTY); sim_vfio_release() leaves the device to the caller.
+ * bound and attached (vfio_df_group_open()); @ref is the caller's own.
+ * Its BIND_IOMMUFD is -EINVAL and the cdev-only ATTACH/DETACH_IOMMUFD_PT
+ * reach the driver (-ENOTTY); sim_vfio_release() leaves the device to the
+ * caller.
  */
 void sim_vfio_group_file_init(struct sim_vfio_file *df,
-			      struct iommufd_dev *dev, struct iommufd_ctx *ctx,
-			      void *ref);
+			      struct iommufd_dev *dev, void *ref);
 
 /*
  * An ioctl on the device file. @mem is the caller's memory (copy_from_user

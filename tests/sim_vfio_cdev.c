@@ -207,7 +207,6 @@ Test(sim_vfio_cdev, bind_once_release_unbinds)
 	cr_expect_neq(devid, 0);
 	cr_expect_eq(iommufd_dev_id(t.devs[0]), devid);
 	cr_expect(df.bound);
-	cr_expect_eq(df.ctx, t.ctx);
 	cr_expect_eq(t.gets, 1);
 	/* one file binds once; its reference stays the one taken */
 	cr_expect_eq(bind_fd(&df, IOMMUFD_NUM, NULL), -EINVAL);
@@ -351,7 +350,7 @@ Test(sim_vfio_cdev, group_path_file_is_open_and_left_to_its_opener)
 	cr_assert_eq(iommufd_dev_bind(t.ctx, t.devs[0], &dev_id), 0);
 	pt = ioas;
 	cr_assert_eq(iommufd_dev_attach(t.devs[0], &pt), 0);
-	sim_vfio_group_file_init(&df, t.devs[0], t.ctx, &t.gets);
+	sim_vfio_group_file_init(&df, t.devs[0], &t.gets);
 	cr_expect(df.bound && df.group);
 	cr_expect_eq(sim_vfio_ioctl(&df, &t.mem, VFIO_DEVICE_GET_INFO,
 				    (uintptr_t)&info),

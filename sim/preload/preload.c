@@ -884,8 +884,7 @@ static long group_get_device_fd(struct pgroup *g,
 	}
 	f->owner = getpid();
 	f->devidx = i;
-	sim_vfio_group_file_init(&f->vf, mdevs[i], mdev_pc[i]->ctx,
-				 mdev_pc[i]);
+	sim_vfio_group_file_init(&f->vf, mdevs[i], mdev_pc[i]);
 	return fd;
 }
 
