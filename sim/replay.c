@@ -1366,9 +1366,9 @@ static enum sim_replay_status execute(struct replay *rp, FILE *f,
 		snprintf(out.producer, sizeof(out.producer),
 			 "iommufd-sim %s replay", IOMMUFD_MODEL_VERSION);
 		if (sim_write_header(rp->opts->record, &out)) {
-			sim_reader_free(r);
-			return error(res, "--record: write failed: %s",
-				     strerror(errno));
+			error(res, "--record: write failed: %s",
+			      strerror(errno));
+			goto out;
 		}
 	}
 	rc = sim_reader_header(r, &h2, &err);
@@ -1378,27 +1378,24 @@ static enum sim_replay_status execute(struct replay *rp, FILE *f,
 		rp->rec_diverged = false;
 		rp->rec_skipped = false;
 		if (run_record(rp, &rec)) {
-			sim_record_clear(&rec);
-			sim_reader_free(r);
-			return error(res, "%s:%u: replay failed: out of memory "
-					  "or simulated memory refused an access",
-				     rp->name, rec.line);
+			error(res, "%s:%u: replay failed: out of memory or "
+				   "simulated memory refused an access",
+			      rp->name, rec.line);
+			goto out;
 		}
 		res->records++;
 		if (rp->opts->observe && observe(rp, &rec)) {
-			sim_record_clear(&rec);
-			sim_reader_free(r);
-			return error(res, "%s: out of memory", rp->name);
+			error(res, "%s: out of memory", rp->name);
+			goto out;
 		}
 		if (checked && !rp->rec_skipped)
 			res->compared++;
 		else
 			res->unchecked++;
 		if (rp->opts->record && sim_write_record(rp->opts->record, &rec)) {
-			sim_record_clear(&rec);
-			sim_reader_free(r);
-			return error(res, "--record: write failed: %s",
-				     strerror(errno));
+			error(res, "--record: write failed: %s",
+			      strerror(errno));
+			goto out;
 		}
 		if (rp->rec_diverged && rp->opts->stop_at_first) {
 			res->stopped = true;
@@ -1407,11 +1404,14 @@ static enum sim_replay_status execute(struct replay *rp, FILE *f,
 		}
 		rc = 0;
 	}
+	if (rc < 0)
+		error(res, "%s", err.msg);
+	else
+		res->status = res->ndiv ? SIM_REPLAY_DIVERGED : SIM_REPLAY_AGREE;
+out:
 	sim_record_clear(&rec);
 	sim_reader_free(r);
-	if (rc < 0)
-		return error(res, "%s", err.msg);
-	return res->ndiv ? SIM_REPLAY_DIVERGED : SIM_REPLAY_AGREE;
+	return res->status;
 }
 
 /* The header's machine as an iommufd_platform; nothing runs on it yet */
