@@ -1102,6 +1102,39 @@ static int run_dma(struct replay *rp, struct sim_record *rec)
 	return 0;
 }
 
+/* The @n bytes a fault file read returned at @buf, against the trace's */
+static int check_fault_read(struct replay *rp, struct sim_record *rec,
+			    uint64_t buf, size_t n)
+{
+	const struct sim_struct *es = sim_struct_by_name("iommu_hwpt_pgfault");
+	uint8_t *got = mem_read(rp, buf, n);
+
+	if (!got)
+		return -1;
+	if (rec->data.present && rec->data.len > n) {
+		char e[32], g[32];
+
+		snprintf(e, sizeof(e), "%zu bytes", rec->data.len);
+		snprintf(g, sizeof(g), "%zu bytes", n);
+		diverge(rp, rec, "hex", e, g);
+	} else if (rec->data.present) {
+		bool whole = es && rec->data.len % es->size == 0;
+
+		compare_image(rp, rec, whole ? "faults" : "hex",
+			      whole ? es : NULL, whole ? es->size : 0,
+			      &rec->data, got);
+	}
+	if (rp->opts->record) {
+		sim_record_clear_results(rec);
+		rec->data.present = true;
+		rec->data.data = got;
+		rec->data.len = n;
+		got = NULL;
+	}
+	free(got);
+	return 0;
+}
+
 static int run_fault_rw(struct replay *rp, struct sim_record *rec)
 {
 	struct rhandle *h = handle_get(rp, rec->fd.handle);
@@ -1120,40 +1153,10 @@ static int run_fault_rw(struct replay *rp, struct sim_record *rec)
 					 rec->count);
 	err = rc < 0 ? (int)-rc : 0;
 	compare_result(rp, rec, rc < 0 ? -1 : rc, err, false);
-	if (!rd) {
-		set_result(rec, rc < 0 ? -1 : rc, err);
-		return 0;
-	}
-	{
-		size_t n = rc > 0 ? (size_t)rc : 0;
-		uint8_t *got = mem_read(rp, buf, n);
-		const struct sim_struct *es =
-			sim_struct_by_name("iommu_hwpt_pgfault");
-
-		if (!got)
-			return -1;
-		if (rec->data.present && rec->data.len > n) {
-			char e[32], g[32];
-
-			snprintf(e, sizeof(e), "%zu bytes", rec->data.len);
-			snprintf(g, sizeof(g), "%zu bytes", n);
-			diverge(rp, rec, "hex", e, g);
-		} else if (rec->data.present) {
-			bool whole = es && rec->data.len % es->size == 0;
-
-			compare_image(rp, rec, whole ? "faults" : "hex",
-				      whole ? es : NULL,
-				      whole ? es->size : 0, &rec->data, got);
-		}
-		if (rp->opts->record) {
-			sim_record_clear_results(rec);
-			rec->data.present = true;
-			rec->data.data = got;
-			rec->data.len = n;
-			got = NULL;
-		}
-		free(got);
-	}
+	/* what a read returned matters only to a comparison or to --record */
+	if (rd && (rec->data.present || rp->opts->record) &&
+	    check_fault_read(rp, rec, buf, rc > 0 ? (size_t)rc : 0))
+		return -1;
 	set_result(rec, rc < 0 ? -1 : rc, err);
 	return 0;
 }
