@@ -456,6 +456,16 @@ static int test_dirty(struct iommufd_ucmd *ucmd, struct iommu_test_cmd *cmd)
 		goto out;
 	}
 	for (i = 0; i < max; i++) {
+		/* zeros mark nothing: skip them a word at a time */
+		if (i % 64 == 0 && max - i >= 64) {
+			uint64_t w;
+
+			memcpy(&w, bits + i / 8, sizeof(w));
+			if (!w) {
+				i += 63;
+				continue;
+			}
+		}
 		/* the kernel indexes by page_size, right only for 2 KiB */
 		if ((bits[i / 8] >> (i % 8)) & 1 &&
 		    mock_domain_mark_dirty(hwpt->domain,

@@ -280,6 +280,29 @@ Test(selftest, dirty_marks_and_bitmap_reads)
 	get.data = (uintptr_t)out;
 	ASSERT_OK(&f.h, IOMMU_HWPT_GET_DIRTY_BITMAP, &get);
 	cr_assert_eq(out[0], 0x5);
+
+	/* a long mark: whole zero words, then bits past them and at the end */
+	{
+		uint64_t wide[4] = { 0, 0, 1ull << 2, 1ull << 63 };
+
+		cr_assert_eq(h_map_fixed(&f.h, ioas, (uintptr_t)f.buf,
+					 256 * 2048, iova + 0x100000), 0);
+		cmd.id = hwpt;
+		cmd.dirty.iova = iova + 0x100000;
+		cmd.dirty.length = 256 * 2048;
+		cmd.dirty.uptr = (uintptr_t)wide;
+		cr_assert_eq(test_cmd(&f, &cmd), 0);
+		cr_assert_eq(cmd.dirty.out_nr_dirty, 2);
+		get.iova = iova + 0x100000;
+		get.length = 256 * 2048;
+		get.data = (uintptr_t)wide;
+		memset(wide, 0, sizeof(wide));
+		ASSERT_OK(&f.h, IOMMU_HWPT_GET_DIRTY_BITMAP, &get);
+		cr_assert_eq(wide[0], 0);
+		cr_assert_eq(wide[1], 0);
+		cr_assert_eq(wide[2], 1ull << 2);
+		cr_assert_eq(wide[3], 1ull << 63);
+	}
 	teardown(&f);
 }
 
