@@ -21,6 +21,7 @@
 #include <iommufd/model.h>
 
 #include "launch.h"
+#include "options.h"
 #include "qemu.h"
 #include "replay.h"
 
@@ -75,7 +76,7 @@ static void replay_usage(FILE *out)
 	fprintf(out,
 		"usage: iommufd-sim replay TRACE [--stop-at-first] "
 		"[--report=json] [--record OUT]\n"
-		"                           [--kernel=VER]\n"
+		"                           [--kernel=VER] [--max-memory=SIZE]\n"
 		"\n"
 		"Validates the whole trace, then runs it against a fresh model\n"
 		"over simulated memory (user addresses as recorded) and compares\n"
@@ -95,6 +96,9 @@ static void replay_usage(FILE *out)
 		"                   the header's \"kernel\" (6.7 runs as 6.6,\n"
 		"                   6.9-6.11 as 6.8, 6.13 and later as 6.12),\n"
 		"                   with a note when it is not that release\n"
+		"  --max-memory=SIZE  simulated RAM (K/M/G suffixes; default\n"
+		"                   unlimited): pins past it are ENOMEM, so an\n"
+		"                   untrusted trace cannot exhaust this machine\n"
 		"  -h, --help       show this help\n"
 		"\n"
 		"Exit status: 0 the model agreed everywhere, 1 divergence,\n"
@@ -133,6 +137,21 @@ static int cmd_replay(int argc, char **argv)
 					a + 9);
 				return 2;
 			}
+		} else if (!strncmp(a, "--max-memory=", 13)) {
+			uint64_t bytes;
+
+			if (!sim_parse_size(a + 13, &bytes) ||
+			    (bytes != IOMMUFD_RLIM_INFINITY && bytes < 4096)) {
+				fprintf(stderr, "iommufd-sim replay: bad "
+						"--max-memory '%s' (bytes, K/M/G "
+						"suffix, at least 4K, or "
+						"unlimited)\n",
+					a + 13);
+				return 2;
+			}
+			opts.max_pages = bytes == IOMMUFD_RLIM_INFINITY ?
+						 0 :
+						 bytes >> 12;
 		} else if (a[0] == '-' && a[1]) {
 			fprintf(stderr, "iommufd-sim replay: unknown option '%s'\n",
 				a);

@@ -1508,6 +1508,7 @@ enum sim_replay_status sim_replay_file(const char *path,
 			fclose(f);
 		return error(res, "%s: out of memory", path);
 	}
+	iommufd_mem_sim_set_max_pages(rp.sim, opts->max_pages);
 	rp.mem = iommufd_mem_sim_provider(rp.sim);
 	rp.env.mem = rp.mem;
 	rp.env.acct = &rp.acct;

@@ -52,6 +52,12 @@ struct sim_replay_opts {
 	 */
 	unsigned int kernel;
 	/*
+	 * The simulated machine's memory in 4 KiB pages, 0 for no limit
+	 * (iommufd_mem_sim_set_max_pages): bounds what an untrusted trace can
+	 * make the replayer allocate
+	 */
+	uint64_t max_pages;
+	/*
 	 * If set, called after each record has run with the contexts open
 	 * then, each once however many handles share it: how tools look at
 	 * the model's state along a trace (tools/trace2dot)

@@ -534,6 +534,30 @@ Test(sim_trace, replay_reads_a_pipe_on_stdin)
 	free(text);
 }
 
+/*
+ * max_pages sizes the simulated machine: the migration trace pins its
+ * guest memory, which two pages cannot hold, so the pins are ENOMEM where
+ * the recording kernel succeeded; unlimited, it agrees
+ */
+Test(sim_trace, replay_max_pages_bounds_simulated_memory)
+{
+	struct sim_replay_opts opts = { .max_pages = 2 };
+	struct sim_replay_result res;
+	const char *vm = SIM_EXAMPLES_DIR "/vm-dirty-migration.jsonl";
+	size_t i;
+
+	cr_assert_eq(sim_replay_file(vm, &opts, &res), SIM_REPLAY_DIVERGED,
+		     "%s", res.error);
+	for (i = 0; i < res.nkept && !strstr(res.divs[i].got, "ENOMEM"); i++)
+		;
+	cr_expect_lt(i, res.nkept, "some pin ran out of memory");
+	sim_replay_result_free(&res);
+	opts.max_pages = 0;
+	cr_assert_eq(sim_replay_file(vm, &opts, &res), SIM_REPLAY_AGREE,
+		     "%s", res.error);
+	sim_replay_result_free(&res);
+}
+
 /* Replace the first occurrence of @from in @text with @to */
 static char *replace(const char *text, const char *from, const char *to)
 {

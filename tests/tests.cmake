@@ -312,6 +312,22 @@ add_test(NAME sim_cli_replay_kernel COMMAND sh -c "
 	rm -rf \$t; exit \$rc" sh $<TARGET_FILE:iommufd-sim>
 	${CMAKE_SOURCE_DIR}/examples/traces/vm-dirty-migration.jsonl)
 set_tests_properties(sim_cli_replay_kernel PROPERTIES LABELS unit)
+# replay --max-memory: the pins past it are ENOMEM; "-" reads a pipe
+add_test(NAME sim_cli_replay_memory_and_stdin COMMAND sh -c "
+	set -u; sim=\"$1\"; ex=\"$2\"; t=\$(mktemp -d) || exit 9
+	\"\$sim\" replay --max-memory=8K \"\$ex\" > \$t/o1; r1=\$?
+	\"\$sim\" replay --max-memory=1G \"\$ex\" > \$t/o2; r2=\$?
+	\"\$sim\" replay --max-memory=12 \"\$ex\" 2> \$t/e3; r3=\$?
+	\"\$sim\" replay --max-memory=unlimited - < \"\$ex\" > \$t/o4; r4=\$?
+	echo \"\$r1 \$r2 \$r3 \$r4\"; cat \$t/o1 \$t/e3 \$t/o4
+	grep -q 'IOMMU_IOAS_MAP: ret: expected 0, got -1 (ENOMEM)' \$t/o1 &&
+	grep -q 'the model agrees' \$t/o2 &&
+	grep -q \"bad --max-memory '12'\" \$t/e3 &&
+	grep -q '^-: 33 records.*the model agrees' \$t/o4 &&
+	test \"\$r1 \$r2 \$r3 \$r4\" = '1 0 2 0'; rc=\$?
+	rm -rf \$t; exit \$rc" sh $<TARGET_FILE:iommufd-sim>
+	${CMAKE_SOURCE_DIR}/examples/traces/vm-dirty-migration.jsonl)
+set_tests_properties(sim_cli_replay_memory_and_stdin PROPERTIES LABELS unit)
 # run --kernel / IOMMUFD_SIM_KERNEL: the program meets that release, the
 # recorder writes it into the header, bad values stop the program
 if(MODEL_PRELOAD)
