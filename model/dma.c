@@ -72,8 +72,9 @@ int iommufd_dev_dma(struct iommufd_dev *dev, uint64_t iova, void *buf,
 /*
  * A device that can issue page requests (PRI) asks for the page it could
  * not reach: the request reaches a fault queue when its HWPT has one, the
- * core answers it otherwise. Of the model's devices only the mock's have
- * PRI (SPEC.md 7).
+ * core answers it otherwise. Only mock devices do so from a DMA: a VT-d
+ * device with PRI would send its request without a PASID, which 6.12's
+ * page request queue answers INVALID at once (SPEC.md 6.10).
  */
 static void raise_page_request(struct iommufd_dev *dev, uint64_t iova,
 			       bool write, struct iommufd_dma_fault *fault)

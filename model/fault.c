@@ -186,27 +186,6 @@ static void handle_unlink_free(struct iommufd_ctx *ictx,
 
 /* ------------------------------------------------------ IOPF on devices */
 
-/*
- * iommu_dev_enable_feature(dev, IOMMU_DEV_FEAT_IOPF). The mock driver
- * adds the device to its IOPF queue, which gives it a fault param. AMD
- * accepts the feature but only queues devices with PRI enabled, and the
- * model's devices have no PRI capability; VT-d refuses a device without
- * ATS and PRI (intel_iommu_enable_iopf()).
- */
-static int dev_enable_iopf(struct iommufd_dev *dev, bool *param)
-{
-	switch (dev->iommu->desc.kind) {
-	case IOMMUFD_IOMMU_MOCK:
-		*param = true;
-		return 0;
-	case IOMMUFD_IOMMU_AMD:
-		*param = false;
-		return 0;
-	default:
-		return -ENODEV;
-	}
-}
-
 /* iommufd_fault_iopf_enable(): counted, the driver sees the first only */
 static int iopf_enable(struct iommufd_device *idev)
 {
@@ -215,7 +194,9 @@ static int iopf_enable(struct iommufd_device *idev)
 
 	if (++idev->iopf_enabled > 1)
 		return 0;
-	rc = dev_enable_iopf(idev->dev, &param);
+	rc = idev->dev->iommu->driver->enable_iopf ?
+		     idev->dev->iommu->driver->enable_iopf(idev->dev, &param) :
+		     -ENODEV;
 	if (rc) {
 		idev->iopf_enabled--;
 		return rc;
@@ -490,6 +471,12 @@ int iommufd_dev_page_request(struct iommufd_dev *dev,
 	/* without an IOMMU the message reaches no page request queue */
 	if (dev->iommu->desc.kind == IOMMUFD_IOMMU_NONE)
 		return IOMMUFD_PAGE_REQUEST_DROPPED;
+	if (dev->iommu->driver->prq_refuses &&
+	    dev->iommu->driver->prq_refuses(dev, req)) {
+		if (out_code)
+			*out_code = IOMMUFD_PAGE_REQUEST_RESP_INVALID;
+		return IOMMUFD_PAGE_REQUEST_RESPONDED;
+	}
 	if (req->pasid_valid)
 		f.flags |= IOMMU_FAULT_PAGE_REQUEST_PASID_VALID;
 	if (req->last)

@@ -172,6 +172,19 @@ struct iommu_driver {
 			       struct iommufd_resv_region *out, size_t max);
 	/* max PASID log2 for GET_HW_INFO */
 	uint8_t (*max_pasid_log2)(struct iommufd_dev *dev);
+	/*
+	 * iommu_dev_enable_feature(IOMMU_DEV_FEAT_IOPF): 0 and *queued (the
+	 * device joined the driver's IOPF queue, so the core collects its
+	 * page request groups), or -errno. NULL: -ENODEV. Disabling needs
+	 * no driver state: no model driver refuses a second enable.
+	 */
+	int (*enable_iopf)(struct iommufd_dev *dev, bool *queued);
+	/*
+	 * Optional: the driver's page request queue refuses @req before the
+	 * core sees it (true); the device is answered INVALID.
+	 */
+	bool (*prq_refuses)(struct iommufd_dev *dev,
+			    const struct iommufd_page_request *req);
 };
 
 struct iommufd_iommu {

@@ -3528,7 +3528,8 @@ static int parse_mach_dev(struct pctx *p, json_t *o, const char *where,
 	static const char *const allowed[] = { "name",	     "iommu",
 					       "group",	     "max_pasids",
 					       "mock_flags", "msi_unisolated",
-					       "resv",	     NULL };
+					       "ats_pri",    "resv",
+					       NULL };
 	json_t *v;
 	uint64_t x;
 	char what[96];
@@ -3586,6 +3587,10 @@ static int parse_mach_dev(struct pctx *p, json_t *o, const char *where,
 	v = member(o, "msi_unisolated");
 	snprintf(what, sizeof(what), "%s.msi_unisolated", where);
 	if (v && get_bool(p, v, what, &md->msi_unisolated))
+		return -1;
+	v = member(o, "ats_pri");
+	snprintf(what, sizeof(what), "%s.ats_pri", where);
+	if (v && get_bool(p, v, what, &md->ats_pri))
 		return -1;
 	v = member(o, "resv");
 	if (v) {
@@ -4143,6 +4148,8 @@ static json_t *jmachine(const struct sim_machine *m, bool *ok)
 			jset(e, "mock_flags", json_integer(md->mock_flags), ok);
 		if (md->msi_unisolated)
 			jset(e, "msi_unisolated", json_true(), ok);
+		if (md->ats_pri)
+			jset(e, "ats_pri", json_true(), ok);
 		if (md->nresv) {
 			json_t *a = json_array();
 

@@ -65,6 +65,7 @@ struct sim_mach_dev {
 	unsigned int iommu; /* index into iommus */
 	uint32_t group, max_pasids, mock_flags;
 	bool msi_unisolated;
+	bool ats_pri; /* PCI ATS and PRI (iommufd_dev_desc.ats_pri) */
 	unsigned int nresv;
 	struct sim_mach_resv resv[SIM_MAX_RESV];
 };

@@ -238,6 +238,7 @@ int sim_machine_platform(const struct sim_machine *m,
 			.resv = resv,
 			.nresv = md->nresv,
 			.msi_unisolated = md->msi_unisolated,
+			.ats_pri = md->ats_pri,
 		};
 
 		for (unsigned int k = 0; k < md->nresv; k++)

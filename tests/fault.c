@@ -773,42 +773,126 @@ Test(fault, only_the_file_holds_the_context)
  * model device has: attaching to a HWPT with a fault object fails before
  * the domain is touched.
  */
-Test(fault, vtd_cannot_enable_iopf)
+/* A VT-d stage-1 HWPT on f->parent, taking faults into @fault unless 0 */
+static uint32_t vtd_nested(struct fixture *f, uint32_t dev_id, uint32_t fault)
 {
-	struct fixture f;
-	struct iommufd_iommu_desc vd = { .kind = IOMMUFD_IOMMU_INTEL_VTD };
 	struct iommu_hwpt_vtd_s1 s1 = { .pgtbl_addr = 0x200000,
 					.addr_width = 48 };
-	struct iommu_hwpt_alloc cmd;
-	struct iommufd_dev_desc dd = { 0 };
-	struct iommufd_iommu *vtd;
-	struct iommufd_dev *d;
-	uint32_t dev_id, fault, pt;
-	int err = 0, fd;
-
-	setup(&f);
-	vtd = iommufd_platform_add_iommu(f.p, &vd, &err);
-	cr_assert_not_null(vtd, "add_iommu: %d", err);
-	d = iommufd_platform_add_dev(f.p, vtd, &dd, &err);
-	cr_assert_not_null(d, "add_dev: %d", err);
-	dev_id = bind(&f, d);
-	make_parent(&f, dev_id);
-	fault = new_fault(&f, &fd);
-	cmd = (struct iommu_hwpt_alloc){
-		.size = sizeof(cmd), .flags = IOMMU_HWPT_FAULT_ID_VALID,
-		.dev_id = dev_id, .pt_id = f.parent, .fault_id = fault,
+	struct iommu_hwpt_alloc cmd = {
+		.size = sizeof(cmd), .dev_id = dev_id, .pt_id = f->parent,
 		.data_type = IOMMU_HWPT_DATA_VTD_S1, .data_len = sizeof(s1),
 		.data_uptr = (uintptr_t)&s1,
 	};
-	ASSERT_OK(&f.h, IOMMU_HWPT_ALLOC, &cmd);
-	cr_assert_eq(attach(&f, d, cmd.out_hwpt_id), -ENODEV);
+
+	if (fault) {
+		cmd.flags = IOMMU_HWPT_FAULT_ID_VALID;
+		cmd.fault_id = fault;
+	}
+	ASSERT_OK(&f->h, IOMMU_HWPT_ALLOC, &cmd);
+	return cmd.out_hwpt_id;
+}
+
+static struct iommufd_dev *vtd_dev(struct fixture *f, uint64_t ecap,
+				   bool ats_pri)
+{
+	struct iommufd_iommu_desc vd = { .kind = IOMMUFD_IOMMU_INTEL_VTD,
+					 .vtd_ecap = ecap };
+	struct iommufd_dev_desc dd = { .ats_pri = ats_pri };
+	struct iommufd_iommu *vtd;
+	struct iommufd_dev *d;
+	int err = 0;
+
+	vtd = iommufd_platform_add_iommu(f->p, &vd, &err);
+	cr_assert_not_null(vtd, "add_iommu: %d", err);
+	d = iommufd_platform_add_dev(f->p, vtd, &dd, &err);
+	cr_assert_not_null(d, "add_dev: %d", err);
+	return d;
+}
+
+/* The model's default VT-d ecap, plus DT (bit 2) and PDS (bit 42) */
+#define ECAP_PRI_READY                                                    \
+	((1ull << 0) | (1ull << 2) | (1ull << 7) | (1ull << 26) |          \
+	 (1ull << 29) | (1ull << 31) | (19ull << 35) | (1ull << 40) |      \
+	 (1ull << 42) | (1ull << 43) | (1ull << 45) | (1ull << 46) |       \
+	 (1ull << 47) | (1ull << 48))
+
+/* Without PRI, or with an IOMMU lacking DT/PDS, IOPF never turns on */
+Test(fault, vtd_without_pri_cannot_enable_iopf)
+{
+	struct fixture f;
+	struct iommufd_dev *d;
+	uint32_t dev_id, fault;
+	int fd;
+
+	for (int pass = 0; pass < 2; pass++) {
+		setup(&f);
+		/* pass 0: no PRI; pass 1: PRI, but the default ecap */
+		d = vtd_dev(&f, pass ? 0 : ECAP_PRI_READY, pass == 1);
+		dev_id = bind(&f, d);
+		make_parent(&f, dev_id);
+		fault = new_fault(&f, &fd);
+		cr_assert_eq(attach(&f, d, vtd_nested(&f, dev_id, fault)),
+			     -ENODEV);
+		cr_assert_eq(d->idev->iopf_enabled, 0);
+		cr_assert(!d->attached);
+		cr_assert_eq(attach(&f, d, f.parent), 0);
+		cr_assert_eq(attach(&f, d, vtd_nested(&f, dev_id, fault)),
+			     -ENODEV, "ATS is on, but there is no PRI");
+		cr_assert_eq(d->idev->iopf_enabled, 0);
+		/* without the fault object the same stage 1 attaches */
+		cr_assert_eq(attach(&f, d, vtd_nested(&f, dev_id, 0)), 0);
+		teardown(&f);
+	}
+}
+
+/*
+ * With PRI, IOPF turns on only while ATS is: after a paging attach, not
+ * straight after bind (blocking) nor after a nested attach. Requests are
+ * still refused: without a PASID by the page request queue, with one for
+ * want of a PASID attachment.
+ */
+Test(fault, vtd_pri_device_enables_iopf_only_under_ats)
+{
+	struct fixture f;
+	struct iommufd_page_request req = { .addr = 0x4000, .last = true,
+					    .perm = IOMMU_PGFAULT_PERM_READ };
+	struct iommufd_dev *d;
+	uint32_t dev_id, fault, faulty, plain, code;
+	int fd;
+
+	setup(&f);
+	d = vtd_dev(&f, ECAP_PRI_READY, true);
+	dev_id = bind(&f, d);
+	make_parent(&f, dev_id);
+	fault = new_fault(&f, &fd);
+	faulty = vtd_nested(&f, dev_id, fault);
+	plain = vtd_nested(&f, dev_id, 0);
+
+	cr_assert_eq(attach(&f, d, faulty), -ENODEV, "bound: blocked, no ATS");
+	cr_assert_eq(attach(&f, d, f.parent), 0);
+	cr_assert_eq(attach(&f, d, faulty), 0, "paging attached: ATS on");
+	cr_assert_eq(d->idev->iopf_enabled, 1);
+
+	code = 0xdead;
+	cr_assert_eq(iommufd_dev_page_request(d, &req, &code),
+		     IOMMUFD_PAGE_REQUEST_RESPONDED, "no PASID: a bad request");
+	cr_assert_eq(code, IOMMUFD_PAGE_REQUEST_RESP_INVALID);
+	req.pasid_valid = true;
+	req.pasid = 5;
+	code = 0xdead;
+	cr_assert_eq(iommufd_dev_page_request(d, &req, &code),
+		     IOMMUFD_PAGE_REQUEST_RESPONDED, "no PASID attachment");
+	cr_assert_eq(code, IOMMUFD_PAGE_REQUEST_RESP_INVALID);
+	cr_assert_eq(pending(&f, fault), 0);
+
+	/* fault to plain turns IOPF off; the nested attach left ATS off */
+	cr_assert_eq(attach(&f, d, plain), 0);
 	cr_assert_eq(d->idev->iopf_enabled, 0);
-	cr_assert(!d->attached);
-	/* without the fault object the same stage 1 attaches */
-	cmd.flags = 0;
-	ASSERT_OK(&f.h, IOMMU_HWPT_ALLOC, &cmd);
-	pt = cmd.out_hwpt_id;
-	cr_assert_eq(attach(&f, d, pt), 0);
+	cr_assert_eq(attach(&f, d, faulty), -ENODEV);
+	cr_assert_eq(attach(&f, d, f.parent), 0);
+	cr_assert_eq(attach(&f, d, faulty), 0);
+	cr_assert_eq(detach(&f, d), 0);
+	cr_assert_eq(d->idev->iopf_enabled, 0);
 	teardown(&f);
 }
 

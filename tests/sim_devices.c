@@ -154,8 +154,8 @@ Test(sim_devices, machine_round_trips_through_the_writer)
 		"{\"config\":[\"test\"],\"iommus\":[{\"kind\":\"intel-vtd\","
 		"\"ecap\":\"0x1234\",\"legacy\":true},{\"kind\":\"amd\","
 		"\"efr\":\"0x8\"}],\"devices\":[{\"name\":\"d0\",\"iommu\":1,"
-		"\"group\":7,\"max_pasids\":32,\"resv\":[{\"start\":\"0x1000\","
-		"\"last\":\"0x1fff\",\"type\":\"direct\"}]}]}");
+		"\"group\":7,\"max_pasids\":32,\"ats_pri\":true,\"resv\":[{"
+		"\"start\":\"0x1000\",\"last\":\"0x1fff\",\"type\":\"direct\"}]}]}");
 	FILE *f = fmemopen((void *)text, strlen(text), "r");
 	char *buf = NULL;
 	size_t len = 0;
@@ -169,6 +169,7 @@ Test(sim_devices, machine_round_trips_through_the_writer)
 	fclose(f);
 	cr_expect(hdr.machine.config == IOMMUFD_CONFIG_TEST);
 	cr_expect_eq(hdr.machine.devs[0].resv[0].last, 0x1fff);
+	cr_expect(hdr.machine.devs[0].ats_pri);
 	cr_assert_eq(sim_write_header(out, &hdr), 0);
 	fclose(out);
 	f = fmemopen(buf, len, "r");

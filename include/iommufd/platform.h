@@ -93,6 +93,12 @@ struct iommufd_dev_desc {
 	/* PCI PASID capability: max PASIDs (0 = no PASID support) */
 	uint32_t max_pasids;
 	/*
+	 * PCI ATS and PRI capabilities. VT-d only (SPEC.md 6.10): with the
+	 * IOMMU's ecap DT, PRS and PDS in scalable mode, IOPF can be enabled
+	 * while ATS is, i.e. while the device is attached to a paging domain.
+	 */
+	bool ats_pri;
+	/*
 	 * Reserved regions on top of the ones the IOMMU kind always reports
 	 * (the x86 interrupt window for VT-d and AMD).
 	 */
@@ -210,9 +216,9 @@ enum iommufd_page_request_status {
  *  - no memory for the group: RESPONDED FAILURE (the core's abort
  *    group);
  *  - a device behind IOMMUFD_IOMMU_NONE: DROPPED, no IOMMU sees it.
- * The model's VT-d and AMD devices have no PRI capability (SPEC.md 7):
- * a request on them takes the same path and, since their HWPTs never
- * have IOPF working, is answered INVALID.
+ * VT-d answers every request INVALID: its page request queue refuses one
+ * without a PASID, and 6.12 has no PASID attachment to take one with;
+ * AMD devices have no PRI, so nothing is queued for them (SPEC.md 6.10).
  * -EINVAL for @perm bits outside IOMMU_PGFAULT_PERM_*.
  */
 int iommufd_dev_page_request(struct iommufd_dev *dev,

@@ -341,6 +341,17 @@ static int amd_translate(struct iommufd_dev *dev, const struct iommufd_mem *mem,
 	return 0;
 }
 
+/*
+ * amd_iommu_iopf_add_device(): a device without PRI enabled is accepted
+ * and queued nowhere. No model AMD device has PRI, so that is every one.
+ */
+static int amd_enable_iopf(struct iommufd_dev *dev, bool *queued)
+{
+	(void)dev;
+	*queued = false;
+	return 0;
+}
+
 const struct iommu_driver iommu_amd_driver = {
 	.name = "amd-iommu",
 	.has_iotlb = true,
@@ -354,4 +365,5 @@ const struct iommu_driver iommu_amd_driver = {
 	.domain_alloc_user = amd_domain_alloc_user,
 	.resv_regions = amd_resv_regions,
 	.max_pasid_log2 = amd_max_pasid_log2,
+	.enable_iopf = amd_enable_iopf,
 };

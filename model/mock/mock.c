@@ -410,6 +410,14 @@ static uint8_t mock_max_pasid_log2(struct iommufd_dev *dev)
 				      0;
 }
 
+/* mock_dev_enable_feat(): every mock device joins the mock's IOPF queue */
+static int mock_enable_iopf(struct iommufd_dev *dev, bool *queued)
+{
+	(void)dev;
+	*queued = true;
+	return 0;
+}
+
 const struct iommu_driver iommu_mock_driver = {
 	.name = "mock",
 	.capable = mock_capable,
@@ -417,4 +425,5 @@ const struct iommu_driver iommu_mock_driver = {
 	.translate = mock_translate,
 	.max_pasid_log2 = mock_max_pasid_log2,
 	.domain_alloc_user = mock_domain_alloc_user,
+	.enable_iopf = mock_enable_iopf,
 };

@@ -20,12 +20,15 @@
 #define CAP_MGAW(c) ((((c) >> 16) & 0x3f) + 1)
 #define CAP_SLLPS(c) (((c) >> 34) & 0xf)
 #define CAP_FL5LP(c) (((c) >> 60) & 1)
+#define ECAP_DT(e) (((e) >> 2) & 1)
 #define ECAP_SC(e) (((e) >> 7) & 1)
 #define ECAP_NEST(e) (((e) >> 26) & 1)
 #define ECAP_SRS(e) (((e) >> 31) & 1)
 #define ECAP_EAFS(e) (((e) >> 34) & 1)
 #define ECAP_PSS(e) (((e) >> 35) & 0x1f)
 #define ECAP_PASID(e) (((e) >> 40) & 1)
+#define ECAP_PRS(e) (((e) >> 29) & 1)
+#define ECAP_PDS(e) (((e) >> 42) & 1)
 #define ECAP_SMTS(e) (((e) >> 43) & 1)
 #define ECAP_SLADS(e) (((e) >> 45) & 1)
 #define ECAP_SLTS(e) (((e) >> 46) & 1)
@@ -61,6 +64,11 @@ struct vtd_dev {
 	struct vtd_pasid_entry pe; /* RID_PASID's entry */
 	struct vtd_dmar *domain;   /* attached domain, NULL when blocked */
 	struct vtd_dev *next;	   /* in domain->devs */
+	/*
+	 * info->ats_enabled: on while a paging domain is attached (blocking
+	 * and nested attaches turn it off)
+	 */
+	bool ats_enabled;
 };
 
 struct vtd_dmar {
@@ -99,6 +107,20 @@ static bool ssads_supported(const struct vtd_iommu *v)
 static bool nested_supported(const struct vtd_iommu *v)
 {
 	return sm_supported(v) && ECAP_NEST(v->ecap);
+}
+
+/* intel_iommu_probe_device(): info->ats_supported, info->pri_supported */
+static bool ats_supported(const struct iommufd_dev *dev)
+{
+	return dev->desc.ats_pri && ECAP_DT(dev_vtd(dev)->ecap);
+}
+
+static bool pri_supported(const struct iommufd_dev *dev)
+{
+	const struct vtd_iommu *v = dev_vtd(dev);
+
+	return ats_supported(dev) && sm_supported(v) && ECAP_PRS(v->ecap) &&
+	       ECAP_PDS(v->ecap);
 }
 
 static unsigned int addr_width(const struct vtd_iommu *v)
@@ -174,6 +196,7 @@ static void vtd_block_dev(struct iommufd_dev *dev)
 	iotlb_flush_all(&dev->iotlb);
 	unlink_dev(vdev);
 	vtd_pasid_clear(&vdev->pe);
+	vdev->ats_enabled = false;
 }
 
 static void vtd_release_device(struct iommufd_dev *dev)
@@ -331,6 +354,8 @@ static int dmar_attach_dev(struct iommu_domain *d, struct iommufd_dev *dev)
 				     dm->vd.cfg.agaw, dm->did,
 				     ECAP_SMPWC(dev_vtd(dev)->ecap),
 				     dmar_dirty_tracking(dm));
+	/* iommu_enable_pci_caps() */
+	vdev->ats_enabled = ats_supported(dev);
 	return 0;
 }
 
@@ -437,6 +462,8 @@ static int nested_attach_dev(struct iommu_domain *d, struct iommufd_dev *dev)
 		return -EINVAL;
 	link_dev(dm, vdev);
 	iotlb_flush_all(&dev->iotlb);
+	/* device_block_translation() turned ATS off; nothing turns it on */
+	vdev->ats_enabled = false;
 	vtd_pasid_setup_nested(&vdev->pe, dm->s1_cfg.pgtbl_addr,
 			       dm->s1_cfg.addr_width == ADDR_WIDTH_5LEVEL,
 			       (uint32_t)dm->s1_cfg.flags,
@@ -619,6 +646,35 @@ static int vtd_translate(struct iommufd_dev *dev, const struct iommufd_mem *mem,
 	return 0;
 }
 
+/*
+ * intel_iommu_enable_iopf(). ATS must be on: since binding put the device
+ * on the blocking domain, that is only after a paging domain attach, so
+ * 6.12 cannot attach a fault HWPT to a fresh binding, only replace a
+ * paging attachment with one. Its other refusals cannot happen here:
+ * iommufd enables once per device however many attachments want it (no
+ * EBUSY), and the model's devices need no PASID in a PRG response.
+ */
+static int vtd_enable_iopf(struct iommufd_dev *dev, bool *queued)
+{
+	struct vtd_dev *vdev = dev->drv;
+
+	if (!vdev->ats_enabled || !pri_supported(dev))
+		return -ENODEV;
+	*queued = true;
+	return 0;
+}
+
+/*
+ * prq_event_thread(): a request without a PASID is a bad request,
+ * answered INVALID without reaching the core
+ */
+static bool vtd_prq_refuses(struct iommufd_dev *dev,
+			    const struct iommufd_page_request *req)
+{
+	(void)dev;
+	return !req->pasid_valid;
+}
+
 const struct iommu_driver iommu_vtd_driver = {
 	.name = "intel-iommu",
 	.has_iotlb = true,
@@ -633,4 +689,6 @@ const struct iommu_driver iommu_vtd_driver = {
 	.domain_alloc_user = vtd_domain_alloc_user,
 	.resv_regions = vtd_resv_regions,
 	.max_pasid_log2 = vtd_max_pasid_log2,
+	.enable_iopf = vtd_enable_iopf,
+	.prq_refuses = vtd_prq_refuses,
 };
