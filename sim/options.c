@@ -81,3 +81,19 @@ bool sim_parse_size(const char *s, uint64_t *out)
 	*out = (uint64_t)v << shift;
 	return true;
 }
+
+bool sim_parse_config(const char *s, unsigned int *out)
+{
+	*out = IOMMUFD_CONFIG_TEST;
+	if (!s || !*s || !strcmp(s, "test"))
+		return true;
+	if (!strcmp(s, "notest")) {
+		*out = 0;
+		return true;
+	}
+	if (!strcmp(s, "next")) {
+		*out = IOMMUFD_CONFIG_TEST | IOMMUFD_CONFIG_SELFTEST_NEXT;
+		return true;
+	}
+	return false;
+}

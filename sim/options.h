@@ -23,4 +23,10 @@ bool sim_parse_caps(const char *s, uint32_t *out);
  */
 bool sim_parse_size(const char *s, uint64_t *out);
 
+/*
+ * IOMMUFD_SIM_CONFIG: "test" (also NULL or ""), "next" or "notest" into
+ * IOMMUFD_CONFIG_* bits; false for anything else, *out left as "test".
+ */
+bool sim_parse_config(const char *s, unsigned int *out);
+
 #endif

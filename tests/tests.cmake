@@ -114,6 +114,24 @@ if(MODEL_PRELOAD)
 	set_tests_properties(preload_smoke preload_smoke_notest
 		preload_smoke_memlock sim_cli_run_errors
 		PROPERTIES LABELS unit)
+	# a syzkaller-style C reproducer: every call through syscall(),
+	# served by the preload library and recorded by the recorder
+	add_executable(preload_syz_repro preload/syz_repro.c)
+	target_include_directories(preload_syz_repro PRIVATE
+		${CMAKE_SOURCE_DIR}/include)
+	add_test(NAME preload_syz_repro COMMAND iommufd-sim run --
+		$<TARGET_FILE:preload_syz_repro>)
+	add_test(NAME record_syz_repro COMMAND sh -c "
+		set -u; sim=\"$1\"; prog=\"$2\"; t=\$(mktemp -d) || exit 9
+		\"\$sim\" record -o \$t/s.jsonl --model -- \"\$prog\"; r1=\$?
+		n=\$(grep -c '\"kind\":\"ioctl\"' \$t/s.jsonl)
+		\"\$sim\" replay \$t/s.jsonl; r2=\$?
+		echo \"record \$r1 ioctls \$n replay \$r2\"
+		test \"\$r1 \$n \$r2\" = '0 5 0'; rc=\$?
+		rm -rf \$t; exit \$rc" sh $<TARGET_FILE:iommufd-sim>
+		$<TARGET_FILE:preload_syz_repro>)
+	set_tests_properties(preload_syz_repro record_syz_repro
+		PROPERTIES LABELS unit)
 	# VFIO device cdevs of a --machine; none without one
 	add_executable(preload_vfio_cdev preload/vfio_cdev.c)
 	target_include_directories(preload_vfio_cdev PRIVATE

@@ -64,8 +64,12 @@
  * injection points during that thread's calls; read and write behave as
  * the kernel's file does, own copy points included.
  *
- * Limitations: fopen(), syscall(SYS_openat) and io_uring reach the kernel
- * without passing through here. After fork() the model stays with the
+ * syscall() is served too for the calls above (sim/syscall_family.h), so
+ * a program making its system calls that way, as syzkaller's C
+ * reproducers do, meets the model as well.
+ *
+ * Limitations: fopen() (which opens inside libc), raw system call
+ * instructions and io_uring reach the kernel without passing through here. After fork() the model stays with the
  * parent and the child's ioctls are served there (see "fork" below and
  * SPEC.md 6.7). Device and group files are not served that way: one
  * inherited across fork() answers EIO in the child, and a child's own
@@ -142,6 +146,7 @@ static struct {
 	int (*closedir)(DIR *);
 	int (*dirfd)(DIR *);
 	void (*rewinddir)(DIR *);
+	long (*syscall)(long, ...);
 } real;
 
 static pthread_once_t real_once = PTHREAD_ONCE_INIT;
@@ -178,11 +183,20 @@ static void resolve_real(void)
 	real.closedir = next_sym("closedir");
 	real.dirfd = next_sym("dirfd");
 	real.rewinddir = next_sym("rewinddir");
+	real.syscall = next_sym("syscall");
 }
 
 static void init_real(void)
 {
 	pthread_once(&real_once, resolve_real);
+}
+
+/* libc's syscall(): this library's own one serves the program's calls */
+static long next_syscall(long nr, long a0, long a1, long a2, long a3,
+			 long a4, long a5)
+{
+	init_real();
+	return real.syscall(nr, a0, a1, a2, a3, a4, a5);
 }
 
 /* ------------------------------------------------------------ state */
@@ -361,13 +375,8 @@ static void parse_options(void)
 	if (opt.parsed)
 		return;
 	opt.parsed = true;
-	opt.config = IOMMUFD_CONFIG_TEST;
 	s = getenv("IOMMUFD_SIM_CONFIG");
-	if (s && !strcmp(s, "notest"))
-		opt.config = 0;
-	else if (s && !strcmp(s, "next"))
-		opt.config = IOMMUFD_CONFIG_TEST | IOMMUFD_CONFIG_SELFTEST_NEXT;
-	else if (s && *s && strcmp(s, "test"))
+	if (!sim_parse_config(s, &opt.config))
 		fprintf(stderr, "libiommufd-preload: IOMMUFD_SIM_CONFIG='%s' "
 				"is not 'test', 'next' or 'notest'; using "
 				"'test'\n",
@@ -398,7 +407,7 @@ static uint32_t real_caps(void)
 	struct __user_cap_data_struct data[2] = { 0 };
 	uint32_t caps = 0;
 
-	if (syscall(SYS_capget, &hdr, data))
+	if (next_syscall(SYS_capget, (long)&hdr, (long)data, 0, 0, 0, 0))
 		return 0;
 	if (data[0].effective & (1u << CAP_IPC_LOCK))
 		caps |= IOMMUFD_CAP_IPC_LOCK;
@@ -1194,7 +1203,7 @@ static pid_t failnth_tid(const char *path)
 	}
 	if (strcmp(p, "fail-nth"))
 		return 0;
-	return syscall(SYS_tgkill, pid, tid, 0) ? 0 : tid;
+	return next_syscall(SYS_tgkill, pid, tid, 0, 0, 0, 0) ? 0 : tid;
 }
 
 static struct task_fail *get_task(pid_t tid)
@@ -1339,7 +1348,7 @@ EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 
 	init_real();
 	pthread_mutex_lock(&lock);
-	rc = (int)syscall(SYS_close_range, first, last, flags);
+	rc = (int)next_syscall(SYS_close_range, first, last, flags, 0, 0, 0);
 	if (!rc && !(flags & CLOSE_RANGE_CLOEXEC)) {
 		for (int fd = (int)first; fd < ntab && (unsigned int)fd <= last;
 		     fd++)
@@ -2318,3 +2327,5 @@ __attribute__((constructor)) static void preload_init(void)
 	load_kernel();
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 }
+
+#include "syscall_family.h"

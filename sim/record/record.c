@@ -37,8 +37,12 @@
  * "group_unset_container", and VFIO_GROUP_GET_DEVICE_FD an "open" record
  * of the vfio-device file with the group's number.
  *
- * Not recorded: calls that bypass the libc entry points (syscall(),
- * io_uring, fopen(), which opens inside libc; readv/pread on fault files),
+ * syscall() of these calls is recorded as the libc call would be
+ * (sim/syscall_family.h): syzkaller's C reproducers make them that way.
+ *
+ * Not recorded: calls that bypass the libc entry points (raw system call
+ * instructions, io_uring, fopen(), which opens inside libc; readv/pread
+ * on fault files),
  * ioctls the VFS answers for every file (FIOCLEX, FIONBIO, ...),
  * VFIO_GROUP_GET_STATUS and other group requests iommufd never sees,
  * no-iommu group files (/dev/vfio/noiommu-N).
@@ -105,6 +109,7 @@ static struct {
 	int (*ioctl)(int, unsigned long, ...);
 	ssize_t (*read)(int, void *, size_t);
 	ssize_t (*write)(int, const void *, size_t);
+	long (*syscall)(long, ...);
 } next;
 
 static pthread_once_t next_once = PTHREAD_ONCE_INIT;
@@ -144,6 +149,7 @@ static void resolve_next(void)
 	next.ioctl = next_sym("ioctl", true);
 	next.read = next_sym("read", true);
 	next.write = next_sym("write", true);
+	next.syscall = next_sym("syscall", true);
 	over_model = dladdr((void *)next.ioctl, &info) && info.dli_fname &&
 		     strstr(info.dli_fname, "libiommufd-preload");
 }
@@ -151,6 +157,14 @@ static void resolve_next(void)
 static void init_next(void)
 {
 	pthread_once(&next_once, resolve_next);
+}
+
+/* the next syscall(): this library's own one serves the program's calls */
+static long next_syscall(long nr, long a0, long a1, long a2, long a3,
+			 long a4, long a5)
+{
+	init_next();
+	return next.syscall(nr, a0, a1, a2, a3, a4, a5);
 }
 
 /* ------------------------------------------------------------ state */
@@ -344,7 +358,7 @@ static struct sim_env task_env(void)
 	const char *s;
 	struct rlimit r;
 
-	if (!syscall(SYS_capget, &hdr, data)) {
+	if (!next_syscall(SYS_capget, (long)&hdr, (long)data, 0, 0, 0, 0)) {
 		if (data[0].effective & (1u << CAP_IPC_LOCK))
 			env.caps |= IOMMUFD_CAP_IPC_LOCK;
 		if (data[0].effective & (1u << CAP_SYS_RESOURCE))
@@ -501,6 +515,19 @@ static bool tracing(void)
 		if (!sim_machine_read(getenv("IOMMUFD_SIM_MACHINE"),
 				      &model_machine, &err))
 			hdr.machine = model_machine;
+	}
+	/*
+	 * over the model, how its "kernel" is built (IOMMUFD_SIM_CONFIG,
+	 * "test" by default): replay answers IOMMU_TEST_CMD only with it
+	 */
+	if (over_model) {
+		unsigned int config;
+
+		sim_parse_config(getenv("IOMMUFD_SIM_CONFIG"), &config);
+		if (config) {
+			hdr.machine.present = true;
+			hdr.machine.config |= config;
+		}
 	}
 	tstate = T_ON;
 	emit(NULL, &hdr);
@@ -1269,3 +1296,5 @@ __attribute__((constructor)) static void record_init(void)
 	init_next();
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 }
+
+#include "syscall_family.h"
