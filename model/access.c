@@ -33,6 +33,8 @@ static int change_ioas(struct iommufd_access *access,
 		       struct iommufd_ioas *new_ioas)
 {
 	struct iommufd_ioas *cur = access->ioas;
+	/* iopt_add_access() below overwrites it with the new table's slot */
+	uint32_t cur_id = access->iopt.iopt_access_list_id;
 	int rc;
 
 	if (cur != access->ioas_unpin)
@@ -52,7 +54,7 @@ static int change_ioas(struct iommufd_access *access,
 		/* the driver lets go of every pin in the old IOAS */
 		if (access->ops->unmap)
 			access->ops->unmap(access->data, 0, UINT64_MAX);
-		iopt_remove_access(&cur->iopt, &access->iopt);
+		iopt_remove_access_id(&cur->iopt, &access->iopt, cur_id);
 		cur->obj.users--;
 	}
 	access->ioas = new_ioas;

@@ -395,3 +395,4 @@ add_test(NAME trace2dot_cli COMMAND sh -c "
 	rm -rf \$t; exit \$rc" sh ${CMAKE_SOURCE_DIR}/examples/traces
 	$<TARGET_FILE:trace2dot>)
 set_tests_properties(trace2dot_cli PROPERTIES LABELS unit)
+model_test(regress LABELS unit)

@@ -143,20 +143,32 @@ static uint32_t *ptr_count_slot(struct ptr_count *m, const void *p)
  * the object graph says it has: HWPTs on an IOAS, devices attached to a
  * HWPT, nested children on a parent, the binding and attachment of a
  * device. A leak or a double put shows up here right after the call.
+ * The IOAS's hwpt_list holds exactly the HWPTs on it, each once, and an
+ * attached access sits in the access_list slot it will be removed from:
+ * a stale entry is a use after free waiting to happen. (The access_list
+ * may hold more: the iopt tests add accesses that are no objects.)
  */
 static int check_users(const struct iommufd_ctx *ictx, char *why, size_t len)
 {
 	const struct iommufd_objects *objs = &ictx->objects;
 	const struct iommufd_group *g;
 	uint32_t *want, id, i;
+	uint64_t listed_hwpts = 0, paging_hwpts = 0;
 	int rc = 0;
 
 	want = calloc(objs->cap ? objs->cap : 1, sizeof(*want));
 	if (!want)
 		return fail(why, len, "checker out of memory");
-	for (id = 1; id < objs->cap; id++)
-		if (objs->slot[id])
-			want[id] = 1;
+	for (id = 1; id < objs->cap; id++) {
+		const struct iommufd_object *obj = objs->slot[id];
+
+		if (!obj)
+			continue;
+		want[id] = 1;
+		if (obj->type == IOMMUFD_OBJ_IOAS)
+			listed_hwpts += container_of(obj, struct iommufd_ioas,
+						     obj)->nhwpts;
+	}
 	for (id = 1; id < objs->cap; id++) {
 		const struct iommufd_object *obj = objs->slot[id];
 
@@ -165,13 +177,19 @@ static int check_users(const struct iommufd_ctx *ictx, char *why, size_t len)
 		if (obj->type == IOMMUFD_OBJ_HWPT_PAGING) {
 			const struct iommufd_hwpt_paging *hp = container_of(
 				obj, struct iommufd_hwpt_paging, common.obj);
+			uint32_t seen = 0;
 
 			want[hp->ioas->obj.id]++;
-			if (!hp->in_list) {
-				rc = fail(why, len, "HWPT %u not on its IOAS",
-					  id);
+			for (i = 0; i < hp->ioas->nhwpts; i++)
+				seen += hp->ioas->hwpts[i] == hp;
+			/* ioas->hwpt_list: once, or a destroy leaves a stale entry */
+			if (!hp->in_list || seen != 1) {
+				rc = fail(why, len,
+					  "HWPT %u listed %u times on its IOAS",
+					  id, seen);
 				goto out;
 			}
+			paging_hwpts++;
 		} else if (obj->type == IOMMUFD_OBJ_HWPT_NESTED) {
 			const struct iommufd_hwpt_nested *hn = container_of(
 				obj, struct iommufd_hwpt_nested, common.obj);
@@ -180,10 +198,23 @@ static int check_users(const struct iommufd_ctx *ictx, char *why, size_t len)
 		} else if (obj->type == IOMMUFD_OBJ_ACCESS) {
 			const struct iommufd_access *access =
 				container_of(obj, struct iommufd_access, obj);
+			const struct io_pagetable *iopt;
+			uint32_t slot = access->iopt.iopt_access_list_id;
 
 			want[id]++; /* the creating driver */
-			if (access->ioas)
+			if (access->ioas) {
 				want[access->ioas->obj.id]++;
+				/* the slot the access will be removed from */
+				iopt = &access->ioas->iopt;
+				if (slot >= iopt->access_cap ||
+				    iopt->access_list[slot] != &access->iopt) {
+					rc = fail(why, len,
+						  "access %u not in slot %u of IOAS %u",
+						  id, slot,
+						  access->ioas->obj.id);
+					goto out;
+				}
+			}
 		} else if (obj->type == IOMMUFD_OBJ_DEVICE) {
 			const struct iommufd_device *idev =
 				container_of(obj, struct iommufd_device, obj);
@@ -209,6 +240,13 @@ static int check_users(const struct iommufd_ctx *ictx, char *why, size_t len)
 			if (hwpt->fault)
 				want[hwpt->fault->obj.id]++;
 		}
+	}
+	/* with the per-HWPT check above: the lists hold nothing else */
+	if (listed_hwpts != paging_hwpts) {
+		rc = fail(why, len, "IOAS lists hold %llu HWPTs, there are %llu",
+			  (unsigned long long)listed_hwpts,
+			  (unsigned long long)paging_hwpts);
+		goto out;
 	}
 	for (g = ictx->groups; g; g = g->next) {
 		if (!g->ndevices != !g->hwpt) {

@@ -1049,8 +1049,12 @@ int iopt_add_access(struct io_pagetable *iopt, struct iopt_access *access)
 
 void iopt_remove_access(struct io_pagetable *iopt, struct iopt_access *access)
 {
-	uint32_t id = access->iopt_access_list_id;
+	iopt_remove_access_id(iopt, access, access->iopt_access_list_id);
+}
 
+void iopt_remove_access_id(struct io_pagetable *iopt,
+			   struct iopt_access *access, uint32_t id)
+{
 	if (id < iopt->access_cap && iopt->access_list[id] == access)
 		iopt->access_list[id] = NULL;
 	iopt_calculate_iova_alignment(iopt);
