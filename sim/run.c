@@ -32,7 +32,8 @@ static void run_usage(FILE *out)
 		"usage: iommufd-sim run [--notest|--next] [--kernel=VER] "
 		"[--caps=LIST] "
 		"[--memlock=N]\n"
-		"                      [--machine=FILE] [--] PROGRAM [ARGS...]\n"
+		"                      [--machine=FILE] [--check] [--] PROGRAM "
+		"[ARGS...]\n"
 		"\n"
 		"Runs PROGRAM with " PRELOAD_NAME " preloaded: its\n"
 		"/dev/iommu (and /dev/vfio/vfio) is the model, everything else\n"
@@ -58,11 +59,16 @@ static void run_usage(FILE *out)
 		"                 (docs/trace-format.md): the N-th device is\n"
 		"                 /dev/vfio/devices/vfioN, a VFIO cdev to bind,\n"
 		"                 attach and detach. Without it there are none\n"
+		"  --check        run the model's invariant checker after every\n"
+		"                 call that reaches it; if one breaks, abort the\n"
+		"                 program there, naming the call (slower; for\n"
+		"                 reproducers and fuzzing)\n"
 		"  -h, --help     show this help\n"
 		"\n"
 		"Environment: IOMMUFD_SIM_PRELOAD names the library to use;\n"
-		"IOMMUFD_SIM_CONFIG, IOMMUFD_SIM_CAPS, IOMMUFD_SIM_MEMLOCK and\n"
-		"IOMMUFD_SIM_MACHINE are what the options set (see\n"
+		"IOMMUFD_SIM_CONFIG, IOMMUFD_SIM_CAPS, IOMMUFD_SIM_MEMLOCK,\n"
+		"IOMMUFD_SIM_MACHINE and IOMMUFD_SIM_CHECK are what the options\n"
+		"set (see\n"
 		"sim/preload/preload.c).\n"
 		"\n"
 		"Exit status: PROGRAM's, or 2 for a usage error, a bad machine or\n"
@@ -157,7 +163,7 @@ static int set_preload(const char *lib)
 int sim_cmd_run(int argc, char **argv)
 {
 	const char *caps = NULL, *memlock = NULL, *kernel = NULL;
-	bool notest = false, next = false;
+	bool notest = false, next = false, check = false;
 	unsigned int kver = IOMMUFD_KERNEL_6_12;
 	char *lib, *machine = NULL;
 	int i;
@@ -179,6 +185,8 @@ int sim_cmd_run(int argc, char **argv)
 			notest = false;
 		} else if (!strcmp(a, "--test")) {
 			notest = false;
+		} else if (!strcmp(a, "--check")) {
+			check = true;
 		} else if (!strncmp(a, "--kernel=", 9)) {
 			kernel = a + 9;
 			if (iommufd_kernel_parse(kernel, &kver)) {
@@ -239,7 +247,8 @@ int sim_cmd_run(int argc, char **argv)
 	    (kernel && setenv("IOMMUFD_SIM_KERNEL", kernel, 1)) ||
 	    (caps && setenv("IOMMUFD_SIM_CAPS", caps, 1)) ||
 	    (memlock && setenv("IOMMUFD_SIM_MEMLOCK", memlock, 1)) ||
-	    (machine && setenv("IOMMUFD_SIM_MACHINE", machine, 1))) {
+	    (machine && setenv("IOMMUFD_SIM_MACHINE", machine, 1)) ||
+	    (check && setenv("IOMMUFD_SIM_CHECK", "1", 1))) {
 		fprintf(stderr, "iommufd-sim run: setenv: %s\n",
 			strerror(errno));
 		free(lib);

@@ -104,12 +104,12 @@ if(MODEL_PRELOAD)
 		IOMMUFD_SIM_PRELOAD=/nonexistent.so \"\$sim\" run -- true 2> err2; r3=\$?
 		\"\$sim\" run 2>/dev/null; r4=\$?
 		\"\$sim\" run --caps=frob -- true 2>/dev/null; r5=\$?
-		out=\$(\"\$sim\" run --caps=ipc_lock --memlock=1M -- sh -c \\
-			'echo \$IOMMUFD_SIM_CONFIG \$IOMMUFD_SIM_CAPS \$IOMMUFD_SIM_MEMLOCK')
+		out=\$(\"\$sim\" run --caps=ipc_lock --memlock=1M --check -- \\
+			sh -c 'echo \$IOMMUFD_SIM_CONFIG \$IOMMUFD_SIM_CAPS \$IOMMUFD_SIM_MEMLOCK \$IOMMUFD_SIM_CHECK')
 		echo \"\$r1 \$r2 \$r3 \$r4 \$r5 \$out\"; cat err1 err2
 		grep -q '/nonexistent/prog: No such file' err1 &&
 		grep -q 'IOMMUFD_SIM_PRELOAD=/nonexistent.so' err2 &&
-		test \"\$r1 \$r2 \$r3 \$r4 \$r5 \$out\" = '7 127 2 2 2 test ipc_lock 1M'
+		test \"\$r1 \$r2 \$r3 \$r4 \$r5 \$out\" = '7 127 2 2 2 test ipc_lock 1M 1'
 		rc=\$?; cd /; rm -rf \$t; exit \$rc" sh $<TARGET_FILE:iommufd-sim>)
 	set_tests_properties(preload_smoke preload_smoke_notest
 		preload_smoke_memlock sim_cli_run_errors

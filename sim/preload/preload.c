@@ -52,6 +52,11 @@
  *                       program (exit status 2) with a message naming the
  *                       file and member. Unset: no device cdevs,
  *                       and /dev/vfio/N is libc's
+ *   IOMMUFD_SIM_CHECK   "1": after every call that reaches the model, run
+ *                       its invariant checker over every context and
+ *                       abort the program, naming the call and what
+ *                       broke, if one fails (what KASAN is to a kernel
+ *                       run: for reproducers and fuzzing)
  *   IOMMUFD_SIM_TRACE   reserved (recording traces of the calls)
  *
  * Fault injection, as a kernel with failslab, fail_page_alloc,
@@ -310,6 +315,7 @@ static struct {
 	unsigned int config;
 	unsigned int kernel; /* IOMMUFD_SIM_KERNEL, read at load */
 	bool caps_set, memlock_set;
+	bool check; /* IOMMUFD_SIM_CHECK */
 	uint32_t caps;
 	uint64_t memlock;
 } opt;
@@ -317,6 +323,29 @@ static struct {
 static struct pfile *lookup(int fd)
 {
 	return fd >= 0 && fd < ntab ? tab[fd] : NULL;
+}
+
+/*
+ * IOMMUFD_SIM_CHECK: every context this process's model holds, checked
+ * after a call on @what (an ioctl number) changed it; lock held. A broken
+ * invariant is a model bug the program found: stop where it happened.
+ */
+static void check_model(const char *what, unsigned long req)
+{
+	char why[512];
+
+	if (!opt.check)
+		return;
+	for (struct pctx *pc = contexts; pc; pc = pc->next) {
+		if (!pc->open || pc->remote_sock >= 0 ||
+		    !iommufd_ctx_check(pc->ctx, why, sizeof(why)))
+			continue;
+		fprintf(stderr, "libiommufd-preload: IOMMUFD_SIM_CHECK: after "
+				"%s ioctl 0x%lx the model is inconsistent: "
+				"%s\n",
+			what, req, why);
+		abort();
+	}
 }
 
 static int tab_set(int fd, struct pfile *f)
@@ -375,6 +404,8 @@ static void parse_options(void)
 	if (opt.parsed)
 		return;
 	opt.parsed = true;
+	s = getenv("IOMMUFD_SIM_CHECK");
+	opt.check = s && !strcmp(s, "1");
 	s = getenv("IOMMUFD_SIM_CONFIG");
 	if (!sim_parse_config(s, &opt.config))
 		fprintf(stderr, "libiommufd-preload: IOMMUFD_SIM_CONFIG='%s' "
@@ -1511,6 +1542,8 @@ EXPORT int ioctl(int fd, unsigned long req, ...)
 		rc = f->kind == PF_DEVICE ?
 			     device_ioctl(f, (unsigned int)req, arg) :
 			     group_ioctl(f, (unsigned int)req, arg);
+		check_model(f->kind == PF_DEVICE ? "device file" : "group file",
+			    req);
 		pthread_mutex_unlock(&lock);
 		return (int)ret_errno(rc);
 	}
@@ -1530,6 +1563,7 @@ EXPORT int ioctl(int fd, unsigned long req, ...)
 	rc = iommufd_ctx_ioctl(f->pc->ctx, (unsigned int)req,
 			       (uint64_t)(uintptr_t)arg);
 	publish_pending(f->pc, (unsigned int)req);
+	check_model("iommufd", (unsigned int)req);
 	pthread_mutex_unlock(&lock);
 	return (int)ret_errno(rc);
 }
@@ -2160,6 +2194,7 @@ static int64_t serve(const struct remote_req *req)
 	t = remote_task(req->pid, pc);
 	rc = t ? iommufd_ctx_ioctl_as(pc->ctx, &t->env, req->cmd, req->arg) :
 		 -ENOMEM;
+	check_model("a forked child's iommufd", req->cmd);
 	pthread_mutex_unlock(&lock);
 	return rc;
 }
