@@ -240,3 +240,210 @@ Test(regress, set_upper_bounds_on_cache_invalidation)
 	cr_assert_eq(cmd.entry_num, 0);
 	harness_close(&h);
 }
+
+/* "iommufd: Disallow allocating nested parent domain with fault ID" */
+Test(regress, disallow_nest_parent_with_fault_id)
+{
+	struct iommufd_dev_desc desc = { 0 };
+	struct iommu_fault_alloc fa = { .size = sizeof(fa) };
+	struct iommu_hwpt_alloc cmd = { .size = sizeof(cmd) };
+	struct machine m;
+	uint32_t dev_id;
+
+	machine_open(&m, IOMMUFD_IOMMU_MOCK);
+	machine_dev(&m, &desc, &dev_id);
+	ASSERT_OK(&m.h, IOMMU_FAULT_QUEUE_ALLOC, &fa);
+	cmd.dev_id = dev_id;
+	cmd.pt_id = h_ioas_alloc(&m.h);
+	cmd.fault_id = fa.out_fault_id;
+	/* 6.12 takes a fault only on a nested HWPT */
+	cmd.flags = IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_FAULT_ID_VALID;
+	ASSERT_ERR(&m.h, EOPNOTSUPP, IOMMU_HWPT_ALLOC, &cmd);
+	cmd.flags = IOMMU_HWPT_FAULT_ID_VALID;
+	ASSERT_ERR(&m.h, EOPNOTSUPP, IOMMU_HWPT_ALLOC, &cmd);
+	cr_assert_eq(iommufd_fault_fd_close(m.h.ctx, (int)fa.out_fault_fd), 0);
+	machine_close(&m);
+}
+
+/* env->fd_ops that remember what was handed back */
+struct fd_tab {
+	int next, nput, put;
+};
+
+static int tab_get(void *priv)
+{
+	return ((struct fd_tab *)priv)->next++;
+}
+
+static void tab_put(void *priv, int fd)
+{
+	struct fd_tab *t = priv;
+
+	t->nput++;
+	t->put = fd;
+}
+
+static const struct iommufd_fd_ops tab_ops = {
+	.get_unused_fd = tab_get,
+	.put_unused_fd = tab_put,
+};
+
+/* "iommufd: Fix out_fput in iommufd_fault_alloc()" */
+Test(regress, fix_out_fput_in_fault_alloc)
+{
+	struct iommu_fault_alloc cmd = { .size = sizeof(cmd) };
+	struct fd_tab tab = { .next = 50 };
+	struct harness h;
+	void *ro;
+
+	harness_open(&h, IOMMUFD_CAP_IPC_LOCK, 0);
+	h.env.fd_ops = &tab_ops;
+	h.env.fd_priv = &tab;
+	/* the result cannot be written back: the reserved number goes back */
+	ro = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_neq(ro, MAP_FAILED);
+	memcpy(ro, &cmd, sizeof(cmd));
+	cr_assert_eq(mprotect(ro, 4096, PROT_READ), 0);
+	ASSERT_ERR(&h, EFAULT, IOMMU_FAULT_QUEUE_ALLOC, ro);
+	cr_assert_eq(tab.nput, 1);
+	cr_assert_eq(tab.put, 50);
+	cr_assert_eq(h.ctx->file_refs, 0, "the aborted file let go");
+	munmap(ro, 4096);
+	harness_close(&h);
+}
+
+/* A mock device attached to a nested HWPT with its own fault queue */
+struct faulting {
+	uint32_t fault, hwpt;
+	int fd;
+};
+
+static void nested_with_fault(struct machine *m, uint32_t dev_id,
+			      uint32_t parent, struct faulting *x)
+{
+	struct iommu_hwpt_selftest data = { .iotlb = IOMMU_TEST_IOTLB_DEFAULT };
+	struct iommu_fault_alloc fa = { .size = sizeof(fa) };
+	struct iommu_hwpt_alloc cmd = {
+		.size = sizeof(cmd), .dev_id = dev_id, .pt_id = parent,
+		.flags = IOMMU_HWPT_FAULT_ID_VALID,
+		.data_type = IOMMU_HWPT_DATA_SELFTEST,
+		.data_len = sizeof(data), .data_uptr = (uintptr_t)&data,
+	};
+
+	ASSERT_OK(&m->h, IOMMU_FAULT_QUEUE_ALLOC, &fa);
+	x->fault = fa.out_fault_id;
+	x->fd = (int)fa.out_fault_fd;
+	cmd.fault_id = x->fault;
+	ASSERT_OK(&m->h, IOMMU_HWPT_ALLOC, &cmd);
+	x->hwpt = cmd.out_hwpt_id;
+}
+
+/*
+ * "iommufd: Fix wrong hwpt passed to iommufd_auto_response_faults on
+ * replace": between HWPTs with different fault queues, the old queue's
+ * groups are the ones answered
+ */
+Test(regress, fix_wrong_hwpt_auto_response_on_replace)
+{
+	struct iommufd_dev_desc desc = { 0 };
+	struct iommu_hwpt_pgfault rec;
+	struct iommu_hwpt_page_response resp = { .cookie = 1 };
+	struct faulting a, b;
+	struct iommufd_dev *dev;
+	struct machine m;
+	uint32_t dev_id, parent, pt;
+
+	machine_open(&m, IOMMUFD_IOMMU_MOCK);
+	dev = machine_dev(&m, &desc, &dev_id);
+	parent = hwpt_alloc(&m, dev_id, h_ioas_alloc(&m.h),
+			    IOMMU_HWPT_ALLOC_NEST_PARENT);
+	nested_with_fault(&m, dev_id, parent, &a);
+	nested_with_fault(&m, dev_id, parent, &b);
+	pt = a.hwpt;
+	cr_assert_eq(iommufd_dev_attach(dev, &pt), 0);
+	/* one group delivered and awaiting its response, one undelivered */
+	iommufd_fault_trigger_iopf(dev, 0, 1, IOMMU_PGFAULT_PERM_READ, 0x1000);
+	iommufd_fault_trigger_iopf(dev, 0, 2, IOMMU_PGFAULT_PERM_READ, 0x2000);
+	cr_assert_eq(iommufd_fault_fd_read(m.h.ctx, a.fd, (uintptr_t)&rec,
+					   sizeof(rec)),
+		     (long)sizeof(rec));
+	pt = b.hwpt;
+	cr_assert_eq(iommufd_dev_attach(dev, &pt), 0);
+	harness_check(&m.h);
+	/* both of a's groups were answered: nothing to read or respond to */
+	cr_assert_eq(iommufd_fault_fd_read(m.h.ctx, a.fd, (uintptr_t)&rec,
+					   sizeof(rec)),
+		     0);
+	cr_assert_eq(iommufd_fault_fd_write(m.h.ctx, a.fd, (uintptr_t)&resp,
+					    sizeof(resp)),
+		     -EINVAL);
+	harness_check(&m.h);
+	cr_assert_eq(iommufd_dev_detach(dev), 0);
+	cr_assert_eq(iommufd_fault_fd_close(m.h.ctx, a.fd), 0);
+	cr_assert_eq(iommufd_fault_fd_close(m.h.ctx, b.fd), 0);
+	machine_close(&m);
+}
+
+/*
+ * Generic "swap or drop the unwind": an attach the driver refuses must
+ * take back the reserved regions it put into the IOAS
+ */
+Test(regress, attach_unwind_releases_reserved_regions)
+{
+	static const struct iommufd_resv_region resv = {
+		.start = 0x2000000, .last = 0x20fffff,
+		.type = IOMMUFD_RESV_RESERVED,
+	};
+	struct iommufd_dev_desc d_desc = {
+		.mock_flags = MOCK_FLAGS_DEVICE_NO_DIRTY,
+		.resv = &resv, .nresv = 1,
+	};
+	struct iommufd_dev_desc e_desc = { 0 };
+	struct iommufd_dev *d;
+	struct machine m;
+	uint32_t d_id, e_id, ioas, pt;
+
+	machine_open(&m, IOMMUFD_IOMMU_MOCK);
+	d = machine_dev(&m, &d_desc, &d_id);
+	machine_dev(&m, &e_desc, &e_id);
+	ioas = h_ioas_alloc(&m.h);
+	pt = hwpt_alloc(&m, e_id, ioas, IOMMU_HWPT_ALLOC_DIRTY_TRACKING);
+	cr_assert_eq(iommufd_dev_attach(d, &pt), -EINVAL);
+	harness_check(&m.h);
+	cr_assert_eq(h_map_fixed(&m.h, ioas, (uintptr_t)m.buf, 0x1000,
+				 0x2000000), 0);
+	machine_close(&m);
+}
+
+/*
+ * "iommufd: Don't overflow during division for dirty tracking" (and the
+ * iova_bitmap shift of the same syzbot report): page_size 2^63 with the
+ * one length it fits is a bitmap of one bit, not a division by zero
+ */
+Test(regress, dont_overflow_during_division_for_dirty_tracking)
+{
+	struct iommufd_dev_desc desc = { 0 };
+	struct machine m;
+	uint64_t bits = 0;
+	uint32_t dev_id, ioas, hwpt;
+	uint64_t ps;
+
+	machine_open(&m, IOMMUFD_IOMMU_MOCK);
+	machine_dev(&m, &desc, &dev_id);
+	ioas = h_ioas_alloc(&m.h);
+	hwpt = hwpt_alloc(&m, dev_id, ioas, IOMMU_HWPT_ALLOC_DIRTY_TRACKING);
+	for (ps = 1ull << 61; ps; ps <<= 1) {
+		struct iommu_hwpt_get_dirty_bitmap cmd = {
+			.size = sizeof(cmd), .hwpt_id = hwpt, .iova = 0,
+			.length = ps, .page_size = ps,
+			.data = (uintptr_t)&bits,
+		};
+		long rc = h_ioctl(&m.h, IOMMU_HWPT_GET_DIRTY_BITMAP, &cmd);
+
+		cr_assert(rc == 0 || rc == -EINVAL, "page_size %#llx: %ld",
+			  (unsigned long long)ps, rc);
+		cr_assert_eq(bits, 0);
+	}
+	machine_close(&m);
+}
