@@ -447,3 +447,86 @@ Test(regress, dont_overflow_during_division_for_dirty_tracking)
 	}
 	machine_close(&m);
 }
+
+/*
+ * "iommufd/iova_bitmap: Handle recording beyond the mapped pages" and
+ * "...Consider page offset for the pages to be pinned": a huge IOPTE's
+ * record runs past a one-bit request; its bits land in the rest of the
+ * bitmap's last pinned page and never in the page after it
+ */
+Test(regress, iova_bitmap_records_stop_at_the_pinned_pages)
+{
+	struct harness h;
+	struct iommufd_platform *p = iommufd_platform_new();
+	uint64_t iova = MOCK_APERTURE_START, bits = 1;
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd), .op = IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS,
+		.mock_domain_flags.dev_flags = MOCK_FLAGS_DEVICE_HUGE_IOVA,
+	};
+	struct iommu_hwpt_alloc alloc = {
+		.size = sizeof(alloc), .flags = IOMMU_HWPT_ALLOC_DIRTY_TRACKING,
+	};
+	struct iommu_hwpt_set_dirty_tracking set = {
+		.size = sizeof(set), .flags = IOMMU_HWPT_DIRTY_TRACKING_ENABLE,
+	};
+	struct iommu_hwpt_get_dirty_bitmap get = {
+		.size = sizeof(get), .length = 4096, .page_size = 4096,
+	};
+	size_t huge = 512 * 2048;
+	uint8_t *bm, *mem;
+	void *src;
+	size_t i;
+
+	memset(&h, 0, sizeof(h));
+	h.env.mem = iommufd_mem_self();
+	h.env.acct = &h.acct;
+	h.env.caps = IOMMUFD_CAP_IPC_LOCK;
+	h.env.rlimit_memlock = IOMMUFD_RLIM_INFINITY;
+	h.env.platform = p;
+	h.env.config = IOMMUFD_CONFIG_TEST;
+	h.ctx = iommufd_ctx_open(&h.env, 0);
+	cr_assert_not_null(h.ctx);
+	cmd.id = h_ioas_alloc(&h);
+	ASSERT_OK(&h, IOMMU_TEST_CMD, &cmd);
+	alloc.dev_id = cmd.mock_domain.out_idev_id;
+	alloc.pt_id = cmd.id;
+	ASSERT_OK(&h, IOMMU_HWPT_ALLOC, &alloc);
+	set.hwpt_id = get.hwpt_id = alloc.out_hwpt_id;
+	ASSERT_OK(&h, IOMMU_HWPT_SET_DIRTY_TRACKING, &set);
+	src = mmap(NULL, 2 * huge, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_neq(src, MAP_FAILED);
+	cr_assert_eq(h_map_fixed(&h, cmd.id,
+				 ((uintptr_t)src + huge - 1) & ~(huge - 1),
+				 huge, iova), 0);
+	cmd = (struct iommu_test_cmd){
+		.size = sizeof(cmd), .op = IOMMU_TEST_OP_DIRTY,
+		.id = alloc.out_hwpt_id,
+		.dirty = { .iova = iova, .length = 2048, .page_size = 2048,
+			   .uptr = (uintptr_t)&bits },
+	};
+	ASSERT_OK(&h, IOMMU_TEST_CMD, &cmd);
+	/* the bitmap's one byte is the last of its page; a page follows */
+	mem = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_neq(mem, MAP_FAILED);
+	bm = mem + 2 * 4096 - 1;
+	get.iova = iova;
+	get.data = (uintptr_t)bm;
+	get.flags = IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR;
+	ASSERT_OK(&h, IOMMU_HWPT_GET_DIRTY_BITMAP, &get);
+	cr_assert_eq(bm[0], 0xff, "the record fills the pinned byte");
+	for (i = 1; i <= 4096; i++)
+		cr_assert_eq(bm[i], 0, "bit %zu past the pinned page", i * 8);
+	/* at the start of a page, the record fills what that page holds */
+	bm = mem;
+	get.data = (uintptr_t)bm;
+	ASSERT_OK(&h, IOMMU_HWPT_GET_DIRTY_BITMAP, &get);
+	for (i = 0; i < huge / 4096 / 8; i++)
+		cr_assert_eq(bm[i], 0xff, "byte %zu of the record", i);
+	cr_assert_eq(bm[i], 0);
+	munmap(mem, 3 * 4096);
+	harness_close(&h);
+	iommufd_platform_free(p);
+	munmap(src, 2 * huge);
+}
