@@ -13,6 +13,7 @@
 
 #include "harness.h"
 #include "private.h"
+#include "amd/amd.h"
 
 static void noop_unmap(void *data, uint64_t iova, uint64_t length)
 {
@@ -529,4 +530,72 @@ Test(regress, iova_bitmap_records_stop_at_the_pinned_pages)
 	harness_close(&h);
 	iommufd_platform_free(p);
 	munmap(src, 2 * huge);
+}
+
+/* "iommu/vt-d: Disallow dirty tracking if incoherent page walk" */
+Test(regress, vtd_disallow_dirty_tracking_if_incoherent_page_walk)
+{
+	/* the model's default ecap, SMPWC (bit 48) cleared */
+	const uint64_t ecap = (1ull << 0) | (1ull << 7) | (1ull << 26) |
+			      (1ull << 29) | (1ull << 31) | (19ull << 35) |
+			      (1ull << 40) | (1ull << 43) | (1ull << 45) |
+			      (1ull << 46) | (1ull << 47);
+	struct iommufd_iommu_desc idesc = {
+		.kind = IOMMUFD_IOMMU_INTEL_VTD, .vtd_ecap = ecap,
+	};
+	struct iommufd_dev_desc desc = { 0 };
+	struct iommu_hw_info info = { .size = sizeof(info) };
+	struct iommu_hwpt_alloc cmd = {
+		.size = sizeof(cmd), .flags = IOMMU_HWPT_ALLOC_DIRTY_TRACKING,
+	};
+	struct iommufd_iommu *vtd;
+	struct iommufd_dev *dev;
+	struct machine m;
+	uint32_t dev_id;
+	int err = 0;
+
+	machine_open(&m, IOMMUFD_IOMMU_MOCK);
+	vtd = iommufd_platform_add_iommu(m.p, &idesc, &err);
+	cr_assert_not_null(vtd, "add_iommu: %d", err);
+	dev = iommufd_platform_add_dev(m.p, vtd, &desc, &err);
+	cr_assert_not_null(dev);
+	cr_assert_eq(iommufd_dev_bind(m.h.ctx, dev, &dev_id), 0);
+	info.dev_id = dev_id;
+	ASSERT_OK(&m.h, IOMMU_GET_HW_INFO, &info);
+	cr_assert_eq(info.out_capabilities & IOMMU_HW_CAP_DIRTY_TRACKING, 0);
+	cmd.dev_id = dev_id;
+	cmd.pt_id = h_ioas_alloc(&m.h);
+	ASSERT_ERR(&m.h, EOPNOTSUPP, IOMMU_HWPT_ALLOC, &cmd);
+	machine_close(&m);
+}
+
+/*
+ * "iommu/amd: Set the pgsize_bitmap correctly": v1 tables take every
+ * power of two from 4K but 512G, v2 tables 4K, 2M and 1G only
+ */
+Test(regress, amd_set_the_pgsize_bitmap_correctly)
+{
+	struct iommufd_iommu_desc idesc = { .kind = IOMMUFD_IOMMU_AMD };
+	struct iommufd_dev_desc desc = { 0 };
+	struct iommufd_hw_pagetable *hwpt;
+	struct iommufd_iommu *amd;
+	struct iommufd_dev *dev;
+	struct machine m;
+	uint32_t dev_id, id;
+	int err = 0;
+
+	cr_assert_eq(AMD_V2_PGSIZES, (1ull << 12) | (1ull << 21) | (1ull << 30));
+	machine_open(&m, IOMMUFD_IOMMU_MOCK);
+	amd = iommufd_platform_add_iommu(m.p, &idesc, &err);
+	cr_assert_not_null(amd, "add_iommu: %d", err);
+	dev = iommufd_platform_add_dev(m.p, amd, &desc, &err);
+	cr_assert_not_null(dev);
+	cr_assert_eq(iommufd_dev_bind(m.h.ctx, dev, &dev_id), 0);
+	id = hwpt_alloc(&m, dev_id, h_ioas_alloc(&m.h), 0);
+	hwpt = container_of(iommufd_get_object(m.h.ctx, id, IOMMUFD_OBJ_ANY),
+			    struct iommufd_hw_pagetable, obj);
+	cr_assert_eq(hwpt->domain->iopt.pgsize_bitmap,
+		     0x000ffffffffff000ull & ~(1ull << 39), "%#llx",
+		     (unsigned long long)hwpt->domain->iopt.pgsize_bitmap);
+	machine_close(&m);
 }
