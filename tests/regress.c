@@ -599,3 +599,55 @@ Test(regress, amd_set_the_pgsize_bitmap_correctly)
 		     (unsigned long long)hwpt->domain->iopt.pgsize_bitmap);
 	machine_close(&m);
 }
+
+/*
+ * CVE-2026-31735 and "iommupt: Always add IOVA range to iotlb_gather in
+ * gather_range_pages()": every page an unmap removed is invalidated, the
+ * last one of the range included; a DMA after the unmap must fault, not
+ * hit a cached translation
+ */
+static void unmap_invalidates_every_page(enum iommufd_iommu_kind kind)
+{
+	struct iommufd_iommu_desc idesc = { .kind = kind };
+	struct iommufd_dev_desc desc = { 0 };
+	struct iommufd_iommu *iommu;
+	struct iommufd_dev *dev;
+	struct machine m;
+	uint32_t dev_id, ioas, pt;
+	uint64_t iova = 0x100000, len = 4 * 4096, off;
+	char byte;
+	int err = 0;
+
+	machine_open(&m, IOMMUFD_IOMMU_MOCK);
+	iommu = iommufd_platform_add_iommu(m.p, &idesc, &err);
+	cr_assert_not_null(iommu, "add_iommu: %d", err);
+	dev = iommufd_platform_add_dev(m.p, iommu, &desc, &err);
+	cr_assert_not_null(dev);
+	cr_assert_eq(iommufd_dev_bind(m.h.ctx, dev, &dev_id), 0);
+	ioas = h_ioas_alloc(&m.h);
+	pt = ioas;
+	cr_assert_eq(iommufd_dev_attach(dev, &pt), 0);
+	cr_assert_eq(h_map_fixed(&m.h, ioas, (uintptr_t)m.buf, len, iova), 0);
+	for (off = 0; off < len; off += 4096)
+		cr_assert_eq(iommufd_dev_dma(dev, iova + off, &byte, 1, false),
+			     0);
+	cr_assert_eq(h_unmap(&m.h, ioas, iova, &len), 0);
+	for (off = 0; off < len; off += 4096) {
+		cr_assert_eq(iommufd_dev_dma(dev, iova + off, &byte, 1, false),
+			     -EFAULT, "page %#llx still translates",
+			     (unsigned long long)(iova + off));
+		harness_check(&m.h);
+	}
+	cr_assert_eq(iommufd_dev_detach(dev), 0);
+	machine_close(&m);
+}
+
+Test(regress, vtd_unmap_invalidates_every_page)
+{
+	unmap_invalidates_every_page(IOMMUFD_IOMMU_INTEL_VTD);
+}
+
+Test(regress, amd_unmap_invalidates_every_page)
+{
+	unmap_invalidates_every_page(IOMMUFD_IOMMU_AMD);
+}
