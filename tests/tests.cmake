@@ -85,6 +85,7 @@ model_test(selftest LABELS unit)
 model_test(drivers LABELS unit)
 model_test(dma LABELS unit)
 model_test(vfio_compat LABELS unit)
+model_test(access LABELS unit)
 # Unmodified programs under `iommufd-sim run`. The sanitizer builds have no
 # preload library (see CMakeLists.txt), so none of this exists there.
 if(MODEL_PRELOAD)

@@ -275,8 +275,6 @@ uint32_t iopt_pages_users(const struct iopt_pages *pages, uint64_t index);
 int iopt_pages_for_each_pinned(const struct iopt_pages *pages,
 			       uint64_t first, uint64_t last,
 			       int (*fn)(void *arg, uint64_t index), void *arg);
-/* Count the indexes with at least one user (for the checker) */
-uint64_t iopt_pages_count_pinned(const struct iopt_pages *pages);
 
 int iopt_pages_check(const struct iopt_pages *pages, char *why, size_t len);
 

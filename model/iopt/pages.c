@@ -431,18 +431,6 @@ int iopt_pages_for_each_pinned(const struct iopt_pages *pages,
 	return 0;
 }
 
-uint64_t iopt_pages_count_pinned(const struct iopt_pages *pages)
-{
-	uint64_t i, n = 0;
-
-	if (!pages->pins)
-		return 0;
-	for (i = 0; i < pages->pins->cap; i++)
-		if (pages->pins->slot[i])
-			n += pages->pins->slot[i]->nused;
-	return n;
-}
-
 /*
  * The pin invariant: every index is pinned exactly while some user covers
  * it, each filled area counting one user over its index range, and what is
