@@ -231,6 +231,154 @@ Test(drivers, vtd_nested_alloc_and_invalidate)
 	teardown(&f);
 }
 
+/*
+ * GET_HW_INFO's out_max_pasid_log2: the smaller of the device's PASID
+ * capability and the IOMMU's 2 << ecap.PSS, as a log2; 0 without PASIDs
+ * on either side or in legacy mode
+ */
+Test(drivers, vtd_max_pasid_log2)
+{
+	static const struct {
+		uint64_t ecap; /* 0: the default (PSS 19) */
+		bool legacy;
+		uint32_t max_pasids;
+		uint8_t want;
+	} cases[] = {
+		{ 0, false, 32, 5 },
+		{ 0, false, 1u << 22, 20 },
+		{ 0, false, 0, 0 },
+		{ 0, true, 32, 0 },
+		/* PSS 4, PASID (bit 40) and SMTS (43) only: 2 << 4 */
+		{ (4ull << 35) | (1ull << 40) | (1ull << 43), false, 1024, 5 },
+		/* no PASID support in the IOMMU */
+		{ 1ull << 43, false, 1024, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fixture f;
+		struct iommu_hw_info cmd = { .size = sizeof(cmd) };
+		struct iommufd_dev_desc dd = { .max_pasids =
+						       cases[i].max_pasids };
+		struct iommufd_iommu *iommu;
+		struct iommufd_dev *dev;
+		int err = 0;
+
+		setup(&f);
+		iommu = add_iommu(&f, (struct iommufd_iommu_desc){
+					      .kind = IOMMUFD_IOMMU_INTEL_VTD,
+					      .vtd_ecap = cases[i].ecap,
+					      .vtd_legacy_mode =
+						      cases[i].legacy });
+		dev = iommufd_platform_add_dev(f.p, iommu, &dd, &err);
+		cr_assert_not_null(dev);
+		cr_assert_eq(iommufd_dev_bind(f.h.ctx, dev, &cmd.dev_id), 0);
+		ASSERT_OK(&f.h, IOMMU_GET_HW_INFO, &cmd);
+		cr_expect_eq(cmd.out_max_pasid_log2, cases[i].want,
+			     "case %zu: %u", i, cmd.out_max_pasid_log2);
+		teardown(&f);
+	}
+}
+
+/* intel_pasid_setup_nested(): the stage-1 config is checked at attach */
+Test(drivers, vtd_nested_attach_checks_the_stage1_config)
+{
+	static const struct {
+		uint32_t addr_width;
+		uint64_t flags;
+		int want;
+	} cases[] = {
+		{ 48, 0, 0 },
+		{ 48, IOMMU_VTD_S1_SRE, 0 },	    /* the default has SRS */
+		{ 48, IOMMU_VTD_S1_WPE, 0 },
+		{ 57, 0, -EINVAL },		    /* no FL5LP in the cap */
+		{ 39, 0, -EINVAL },		    /* neither 4 nor 5 levels */
+		{ 48, IOMMU_VTD_S1_EAFE, -EINVAL }, /* no EAFS in the ecap */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fixture f;
+		struct iommufd_iommu *iommu;
+		struct iommufd_dev *d;
+		struct iommu_hwpt_vtd_s1 s1 = {
+			.pgtbl_addr = 0x200000,
+			.addr_width = cases[i].addr_width,
+			.flags = cases[i].flags,
+		};
+		struct iommu_hwpt_alloc alloc;
+		uint32_t ioas, dev, parent, pt;
+
+		setup(&f);
+		iommu = add_iommu(&f, (struct iommufd_iommu_desc){
+					      .kind = IOMMUFD_IOMMU_INTEL_VTD });
+		ioas = h_ioas_alloc(&f.h);
+		dev = add_bound(&f, iommu, &d);
+		cr_assert_eq(hwpt_alloc(&f, dev, ioas,
+					IOMMU_HWPT_ALLOC_NEST_PARENT, &parent),
+			     0);
+		alloc = (struct iommu_hwpt_alloc){
+			.size = sizeof(alloc), .dev_id = dev, .pt_id = parent,
+			.data_type = IOMMU_HWPT_DATA_VTD_S1,
+			.data_len = sizeof(s1), .data_uptr = (uintptr_t)&s1,
+		};
+		ASSERT_OK(&f.h, IOMMU_HWPT_ALLOC, &alloc);
+		pt = alloc.out_hwpt_id;
+		cr_expect_eq(iommufd_dev_attach(d, &pt), cases[i].want,
+			     "case %zu", i);
+		harness_check(&f.h);
+		{
+			char byte;
+
+			/* a refused attach leaves the device unattached */
+			cr_expect_eq(iommufd_dev_dma(d, 0x1000, &byte, 1,
+						     false) == -ENODEV,
+				     cases[i].want != 0, "case %zu", i);
+		}
+		teardown(&f);
+	}
+}
+
+/*
+ * A nest parent built for a 5-level IOMMU cannot be the stage 2 of a
+ * device behind a 4-level one: the nested attach is ENODEV
+ */
+Test(drivers, vtd_nested_attach_needs_the_parents_depth)
+{
+	struct fixture f;
+	struct iommufd_iommu *deep, *shallow;
+	struct iommufd_dev *d4;
+	struct iommu_hwpt_vtd_s1 s1 = { .pgtbl_addr = 0x200000,
+					.addr_width = 48 };
+	struct iommu_hwpt_alloc alloc;
+	uint32_t ioas, dev5, dev4, parent, pt;
+
+	setup(&f);
+	/* SAGAW 5-level (bit 3) only, MGAW 57 bits */
+	deep = add_iommu(&f, (struct iommufd_iommu_desc){
+				     .kind = IOMMUFD_IOMMU_INTEL_VTD,
+				     .vtd_cap = (0x8ull << 8) | (56ull << 16) |
+						(0x3ull << 34) | (1ull << 56) });
+	shallow = add_iommu(&f, (struct iommufd_iommu_desc){
+					.kind = IOMMUFD_IOMMU_INTEL_VTD });
+	ioas = h_ioas_alloc(&f.h);
+	dev5 = add_bound(&f, deep, NULL);
+	dev4 = add_bound(&f, shallow, &d4);
+	cr_assert_eq(hwpt_alloc(&f, dev5, ioas, IOMMU_HWPT_ALLOC_NEST_PARENT,
+				&parent), 0);
+	alloc = (struct iommu_hwpt_alloc){
+		.size = sizeof(alloc), .dev_id = dev4, .pt_id = parent,
+		.data_type = IOMMU_HWPT_DATA_VTD_S1, .data_len = sizeof(s1),
+		.data_uptr = (uintptr_t)&s1,
+	};
+	ASSERT_OK(&f.h, IOMMU_HWPT_ALLOC, &alloc);
+	pt = alloc.out_hwpt_id;
+	cr_assert_eq(iommufd_dev_attach(d4, &pt), -ENODEV);
+	harness_check(&f.h);
+	pt = parent;
+	cr_assert_eq(iommufd_dev_attach(d4, &pt), -EINVAL,
+		     "nor can the parent itself be its domain");
+	teardown(&f);
+}
+
 Test(drivers, amd_has_no_hw_info_and_no_nesting)
 {
 	struct fixture f;
