@@ -415,7 +415,62 @@ Test(drivers, amd_has_no_hw_info_and_no_nesting)
 				&hwpt), -EOPNOTSUPP);
 	cr_assert_eq(hwpt_alloc(&f, dev, ioas, IOMMU_HWPT_ALLOC_DIRTY_TRACKING,
 				&hwpt), 0);
+	/* a tracking domain refuses a device whose IOMMU has no HDSup */
+	{
+		uint32_t pt = hwpt;
+		struct iommufd_dev *d;
+		struct iommufd_dev_desc dd = { 0 };
+		int err = 0;
+
+		d = iommufd_platform_add_dev(f.p, nohd, &dd, &err);
+		cr_assert_not_null(d);
+		cr_assert_eq(iommufd_dev_bind(f.h.ctx, d, &dev2), 0);
+		cr_assert_eq(iommufd_dev_attach(d, &pt), -EINVAL);
+		harness_check(&f.h);
+	}
 	teardown(&f);
+}
+
+/*
+ * GET_HW_INFO's out_max_pasid_log2 on AMD: the device's PASIDs up to the
+ * IOMMU's 2^(PASmax + 1) - 1, with GT; the data itself stays type NONE
+ */
+Test(drivers, amd_max_pasid_log2)
+{
+	static const struct {
+		uint64_t efr; /* 0: the default (GT, PASmax 15, HDSup) */
+		uint32_t max_pasids;
+		uint8_t want;
+	} cases[] = {
+		{ 0, 32, 5 },
+		{ 0, 1u << 20, 15 },
+		{ 0, 0, 0 },
+		{ (1ull << 4) | (3ull << 32), 1024, 3 }, /* 2^4 - 1 = 15 */
+		{ 1ull << 52, 1024, 0 },		 /* no GT */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fixture f;
+		struct iommu_hw_info cmd = { .size = sizeof(cmd) };
+		struct iommufd_dev_desc dd = { .max_pasids =
+						       cases[i].max_pasids };
+		struct iommufd_iommu *iommu;
+		struct iommufd_dev *dev;
+		int err = 0;
+
+		setup(&f);
+		iommu = add_iommu(&f, (struct iommufd_iommu_desc){
+					      .kind = IOMMUFD_IOMMU_AMD,
+					      .amd_efr = cases[i].efr });
+		dev = iommufd_platform_add_dev(f.p, iommu, &dd, &err);
+		cr_assert_not_null(dev);
+		cr_assert_eq(iommufd_dev_bind(f.h.ctx, dev, &cmd.dev_id), 0);
+		ASSERT_OK(&f.h, IOMMU_GET_HW_INFO, &cmd);
+		cr_expect_eq(cmd.out_data_type, IOMMU_HW_INFO_TYPE_NONE);
+		cr_expect_eq(cmd.out_max_pasid_log2, cases[i].want,
+			     "case %zu: %u", i, cmd.out_max_pasid_log2);
+		teardown(&f);
+	}
 }
 
 Test(drivers, amd_reserves_hypertransport)
