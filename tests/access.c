@@ -97,6 +97,16 @@ Test(access, attach_replace_detach_and_their_errors)
 	cr_assert_eq(iommufd_access_attach(a, id), -ENOENT, "not an IOAS");
 	cr_assert_eq(iommufd_access_attach(a, ioas1), 0);
 	harness_check(&f.h);
+	{
+		/* what tools see: the access and the IOAS it holds */
+		struct iommufd_object_info info[4];
+
+		cr_assert_eq(iommufd_ctx_objects(f.h.ctx, info, 4), 3);
+		cr_assert_eq(info[2].id, id);
+		cr_assert_eq(info[2].kind, IOMMUFD_OBJECT_ACCESS);
+		cr_assert_eq(info[2].ioas_id, ioas1);
+		cr_assert_eq(info[0].users, 2, "the table's and the access's");
+	}
 	cr_assert_eq(iommufd_access_attach(a, ioas2), -EINVAL, "attached");
 	cr_assert_eq(h_destroy(&f.h, ioas1), -EBUSY, "the access holds it");
 	cr_assert_eq(h_destroy(&f.h, id), -EBUSY, "its own object too");

@@ -334,6 +334,26 @@ Test(fault, destroy_is_ebusy_while_the_file_or_a_hwpt_holds_it)
 	cr_assert_eq(h_destroy(&f.h, fault), -EBUSY, "the file is open");
 	hwpt = new_nested(&f, a_id, fault);
 	cr_assert_eq(fault_of(&f, fault)->obj.users, 3);
+	{
+		/* what tools see: the FAULT, and the HWPT that reports to it */
+		struct iommufd_object_info info[8];
+		size_t n = iommufd_ctx_objects(f.h.ctx, info, 8), i, seen = 0;
+
+		for (i = 0; i < n && i < 8; i++) {
+			if (info[i].id == fault) {
+				cr_assert_eq(info[i].kind, IOMMUFD_OBJECT_FAULT);
+				cr_assert_eq(info[i].users, 3);
+				seen++;
+			} else if (info[i].id == hwpt) {
+				cr_assert_eq(info[i].kind,
+					     IOMMUFD_OBJECT_HWPT_NESTED);
+				cr_assert_eq(info[i].fault_id, fault);
+				cr_assert_eq(info[i].parent_id, f.parent);
+				seen++;
+			}
+		}
+		cr_assert_eq(seen, 2);
+	}
 	cr_assert_eq(iommufd_fault_fd_close(f.h.ctx, fd), 0);
 	harness_check(&f.h);
 	cr_assert_eq(iommufd_fault_fd_close(f.h.ctx, fd), -EBADF);
