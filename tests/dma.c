@@ -221,6 +221,45 @@ Test(dma, vtd_dirty_large_page_reported_whole)
 	teardown(&f);
 }
 
+/*
+ * A large dirty leaf is reported whole, past the requested length: its
+ * bits land up to the end of the bitmap's last user page and no further
+ * (iova_bitmap_set() stops where the pages it pinned stop)
+ */
+Test(dma, vtd_large_leaf_bits_stop_at_the_bitmaps_last_page)
+{
+	struct fixture f;
+	uint32_t hwpt;
+	char *big, *bm;
+	struct iommu_hwpt_get_dirty_bitmap get = { .size = sizeof(get) };
+
+	setup(&f, IOMMUFD_IOMMU_INTEL_VTD);
+	hwpt = dirty_hwpt(&f);
+	big = mmap(NULL, 4 << 20, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_neq(big, MAP_FAILED);
+	big = (char *)(((uintptr_t)big + (2 << 20) - 1) & ~((2ull << 20) - 1));
+	memset(big, 0, 2 << 20);
+	cr_assert_eq(h_map_fixed(&f.h, f.ioas, (uintptr_t)big, 2 << 20,
+				 0x40000000), 0);
+	set_tracking(&f, hwpt, true);
+	cr_assert_eq(iommufd_dev_dma(f.dev, 0x40000000, "x", 1, true), 0);
+
+	/* one bit asked for, in the last byte of a page of f.buf */
+	bm = f.buf + 2 * 4096 - 1;
+	memset(bm - 1, 0, 3);
+	get.hwpt_id = hwpt;
+	get.iova = 0x40000000;
+	get.length = 4096;
+	get.page_size = 4096;
+	get.data = (uintptr_t)bm;
+	ASSERT_OK(&f.h, IOMMU_HWPT_GET_DIRTY_BITMAP, &get);
+	cr_assert_eq((uint8_t)bm[0], 0xff, "the leaf's bits, up to the page end");
+	cr_assert_eq(bm[1], 0, "the next page was not the bitmap's");
+	cr_assert_eq(bm[-1], 0, "nor the byte before it");
+	teardown(&f);
+}
+
 /* x86 long-mode first-stage bits */
 #define S1_P (1ull << 0)
 #define S1_RW (1ull << 1)
