@@ -723,6 +723,55 @@ Test(fault, groups_report_the_attaching_device)
 	teardown(&f);
 }
 
+/*
+ * Two groups report to one FAULT: detaching one answers its groups only,
+ * delivered or not, and leaves the other's in order, the queue's tail
+ * included (a stale tail would append the next group to a freed one)
+ */
+Test(fault, detach_answers_only_its_own_groups)
+{
+	struct fixture f;
+	struct iommufd_dev *a, *b;
+	uint32_t a_id, b_id, fault, ha, hb;
+	struct iommu_hwpt_pgfault buf[4];
+	int fd;
+
+	setup(&f);
+	a = add_mock(&f, 0);
+	b = add_mock(&f, 0);
+	a_id = bind(&f, a);
+	b_id = bind(&f, b);
+	make_parent(&f, a_id);
+	fault = new_fault(&f, &fd);
+	ha = new_nested(&f, a_id, fault);
+	hb = new_nested(&f, b_id, fault);
+	cr_assert_eq(attach(&f, a, ha), 0);
+	cr_assert_eq(attach(&f, b, hb), 0);
+
+	trigger(&f, a, 0, 1, 0x1000);
+	trigger(&f, b, 0, 2, 0x2000);
+	cr_assert_eq(rd(&f, fd, buf, 2 * REC), (long)(2 * REC));
+	cr_assert_eq(buf[0].cookie, 1, "a's, delivered");
+	cr_assert_eq(buf[1].cookie, 2, "b's, delivered");
+	trigger(&f, b, 0, 3, 0x3000);
+	trigger(&f, a, 0, 4, 0x4000); /* a's, last in the queue */
+	cr_assert_eq(pending(&f, fault), 2);
+
+	cr_assert_eq(detach(&f, a), 0);
+	cr_assert_eq(pending(&f, fault), 1, "b's undelivered group stays");
+	cr_assert_eq(respond(&f, fd, 1, IOMMUFD_PAGE_RESP_SUCCESS), -EINVAL,
+		     "a's delivered group was answered for it");
+	cr_assert_eq(respond(&f, fd, 2, IOMMUFD_PAGE_RESP_SUCCESS), (long)RESP,
+		     "b's is still b's to answer");
+	/* the tail is b's group now: a new one goes after it */
+	trigger(&f, b, 0, 5, 0x5000);
+	cr_assert_eq(rd(&f, fd, buf, 4 * REC), (long)(2 * REC));
+	cr_assert_eq(buf[0].grpid, 3);
+	cr_assert_eq(buf[1].grpid, 5);
+	cr_assert_eq(buf[0].dev_id, b_id);
+	teardown(&f);
+}
+
 Test(fault, close_and_context_lifetime)
 {
 	struct fixture f;
