@@ -228,6 +228,32 @@ Test(drivers, vtd_nested_alloc_and_invalidate)
 	inv.flags = 2;
 	cmd.entry_num = 1;
 	ASSERT_ERR(&f.h, EOPNOTSUPP, IOMMU_HWPT_INVALIDATE, &cmd);
+	{
+		/* the count written back is of the entries handled */
+		struct iommu_hwpt_vtd_s1_invalidate two[2] = {
+			{ .addr = 0, .npages = UINT64_MAX }, /* everything */
+			{ .addr = 0x2000, .npages = UINT64_MAX },
+		};
+
+		cmd.data_uptr = (uintptr_t)two;
+		cmd.entry_num = 2;
+		ASSERT_ERR(&f.h, EINVAL, IOMMU_HWPT_INVALIDATE, &cmd);
+		cr_assert_eq(cmd.entry_num, 1, "the first was done");
+		two[1].npages = 4;
+		cmd.entry_num = 2;
+		ASSERT_OK(&f.h, IOMMU_HWPT_INVALIDATE, &cmd);
+		cr_assert_eq(cmd.entry_num, 2);
+		/* a data type that is not VT-d's: nothing handled */
+		cmd.data_type = 0x55;
+		ASSERT_ERR(&f.h, EINVAL, IOMMU_HWPT_INVALIDATE, &cmd);
+		cr_assert_eq(cmd.entry_num, 0);
+		/* an entry shorter than the fields up to __reserved */
+		cmd.data_type = IOMMU_HWPT_INVALIDATE_DATA_VTD_S1;
+		cmd.entry_len = 16;
+		cmd.entry_num = 2;
+		ASSERT_ERR(&f.h, EINVAL, IOMMU_HWPT_INVALIDATE, &cmd);
+		cr_assert_eq(cmd.entry_num, 0);
+	}
 	teardown(&f);
 }
 
