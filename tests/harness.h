@@ -14,6 +14,17 @@
 #include <iommufd/model.h>
 #include <iommufd/uapi.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define HARNESS_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HARNESS_LSAN 1
+#endif
+#endif
+#ifdef HARNESS_LSAN
+#include <sanitizer/lsan_interface.h>
+#endif
+
 struct harness {
 	struct iommufd_acct acct;
 	struct iommufd_env env;
@@ -40,10 +51,24 @@ static inline void harness_check(struct harness *h)
 		     "invariant broken: %s", why);
 }
 
+/*
+ * Sanitizer builds: memory nothing points to any more is a leak, found
+ * now. Criterion ignores a worker's exit status once its test passed, so
+ * LeakSanitizer's report at exit would fail nothing.
+ */
+static inline void harness_leak_check(void)
+{
+#ifdef HARNESS_LSAN
+	cr_assert_eq(__lsan_do_recoverable_leak_check(), 0,
+		     "leak (see the LeakSanitizer report above)");
+#endif
+}
+
 static inline void harness_close(struct harness *h)
 {
 	iommufd_ctx_close(h->ctx);
 	h->ctx = NULL;
+	harness_leak_check();
 }
 
 /* ioctl(2) on the model, then the full invariant check */

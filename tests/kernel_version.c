@@ -32,8 +32,14 @@ static void setup(struct fixture *f, unsigned int kernel, unsigned int config)
 	cr_assert_not_null(f->h.ctx);
 }
 
+/* The process exits: the files its ioctls made close with it */
 static void teardown(struct fixture *f)
 {
+	int fds[16];
+	size_t n = iommufd_ctx_fds(f->h.ctx, fds, 16);
+
+	for (size_t i = 0; i < n && i < 16; i++)
+		cr_assert_eq(iommufd_ctx_close_fd(f->h.ctx, fds[i]), 0);
 	harness_close(&f->h);
 	iommufd_platform_free(f->p);
 }
