@@ -28,7 +28,9 @@ if command -v clang >/dev/null; then
 		mkdir -p build/fuzz/corpus-$name
 		# A fixed seed: a CI failure replays the same inputs anywhere.
 		# Open-ended campaigns: README.md, Fuzzing.
+		dict=fuzz/${name#fuzz_}.dict
 		"$f" -seed=1 -max_total_time=20 -print_final_stats=0 \
+			$( [ -f "$dict" ] && echo "-dict=$dict" ) \
 			build/fuzz/corpus-$name $( [ -d "$corpus" ] && echo "$corpus" )
 	done
 fi
