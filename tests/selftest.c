@@ -495,6 +495,69 @@ Test(selftest, files_are_listed_and_share_one_number_space)
 	teardown(&f);
 }
 
+/*
+ * MOCK_FLAGS_ACCESS_SYZ: syzkaller names an IOVA as {u32 nth area, u32
+ * offset}, for ACCESS_RW, ACCESS_PAGES and a COPY's source; past the last
+ * area it becomes IOVA 0
+ */
+Test(selftest, syz_iovas_name_an_area_and_an_offset)
+{
+	struct fixture f;
+	struct iommu_test_cmd cmd;
+	struct iommu_ioas_copy copy = { .size = sizeof(copy) };
+	uint32_t ioas;
+	char out[8] = { 0 };
+	int fd;
+
+	setup(&f, IOMMUFD_CONFIG_TEST);
+	ioas = h_ioas_alloc(&f.h);
+	cr_assert_eq(h_map_fixed(&f.h, ioas, (uintptr_t)f.buf, 4096, 0x100000),
+		     0);
+	cr_assert_eq(h_map_fixed(&f.h, ioas, (uintptr_t)f.buf + 8192, 4096,
+				 0x200000), 0);
+	memcpy(f.buf + 8192 + 40, "second", 7);
+	cmd = (struct iommu_test_cmd){ .op = IOMMU_TEST_OP_CREATE_ACCESS,
+				       .id = ioas };
+	cr_assert_eq(test_cmd(&f, &cmd), 0);
+	fd = cmd.create_access.out_access_fd;
+
+	/* area 1 (the second by IOVA), offset 40 */
+	cmd = (struct iommu_test_cmd){
+		.op = IOMMU_TEST_OP_ACCESS_RW, .id = fd,
+		.access_rw = { .iova = (40ull << 32) | 1, .length = 7,
+			       .uptr = (uintptr_t)out,
+			       .flags = MOCK_FLAGS_ACCESS_SYZ },
+	};
+	cr_assert_eq(test_cmd(&f, &cmd), 0);
+	cr_assert_str_eq(out, "second");
+	/* area 2 does not exist: IOVA 0, which nothing maps */
+	cmd.access_rw.iova = 2;
+	cr_assert_eq(test_cmd(&f, &cmd), -ENOENT);
+	/* without the flag the same number is a plain IOVA */
+	cmd.access_rw.iova = (40ull << 32) | 1;
+	cmd.access_rw.flags = 0;
+	cr_assert_eq(test_cmd(&f, &cmd), -ENOENT);
+
+	/* a COPY's source, converted on the source IOAS */
+	copy.flags = IOMMU_IOAS_MAP_FIXED_IOVA | MAP_RW | MOCK_FLAGS_ACCESS_SYZ;
+	copy.src_ioas_id = ioas;
+	copy.dst_ioas_id = ioas;
+	copy.src_iova = 1; /* area 1, offset 0 */
+	copy.dst_iova = 0x300000;
+	copy.length = 4096;
+	ASSERT_OK(&f.h, IOMMU_IOAS_COPY, &copy);
+	memset(out, 0, sizeof(out));
+	cmd = (struct iommu_test_cmd){
+		.op = IOMMU_TEST_OP_ACCESS_RW, .id = fd,
+		.access_rw = { .iova = 0x300000 + 40, .length = 7,
+			       .uptr = (uintptr_t)out },
+	};
+	cr_assert_eq(test_cmd(&f, &cmd), 0);
+	cr_assert_str_eq(out, "second", "the copy shares area 1's pages");
+	cr_assert_eq(iommufd_ctx_close_fd(f.h.ctx, fd), 0);
+	teardown(&f);
+}
+
 Test(selftest, access_replace_ioas_moves_the_access)
 {
 	struct fixture f;
