@@ -324,17 +324,20 @@ static int context_pinned(struct iommufd_ctx *ictx, uint64_t uptr,
 		qsort(all, n, sizeof(*all), cmp_ptr);
 	for (k = 0; k < n && !rc; k++) {
 		const struct iopt_pages *pages = all[k];
-		uint64_t pend = pages->uptr + pages->npages * IOPT_PAGE_SIZE;
+		/* inclusive: a mapping may end at the top of the address space */
+		uint64_t plast = pages->uptr +
+				 (pages->npages - 1) * IOPT_PAGE_SIZE;
+		uint64_t last = end - 1;
 
-		if ((k && all[k - 1] == pages) || pend <= uptr ||
-		    pages->uptr >= end)
+		if ((k && all[k - 1] == pages) || plast < uptr ||
+		    pages->uptr > last)
 			continue;
 		out->base = pages->uptr;
 		rc = iopt_pages_for_each_pinned(
 			pages,
 			uptr > pages->uptr ? (uptr - pages->uptr) / IOPT_PAGE_SIZE :
 					     0,
-			((end < pend ? end : pend) - 1 - pages->uptr) /
+			((last < plast ? last : plast) - pages->uptr) /
 				IOPT_PAGE_SIZE,
 			pinned_add, out);
 	}

@@ -911,6 +911,14 @@ Test(selftest, check_refs_first_failing_page_decides)
 	/* page 0 is never mapped */
 	cr_assert_eq(sim_check_refs(ctx, env.mem, at, 0, 1ull << 40, 0),
 		     -EFAULT);
+	/* a mapping that ends in the last page of the address space */
+	map.user_va = 0xffffffffffffe000ull;
+	map.length = 0x1800;
+	map.iova = MOCK_APERTURE_START + 0x400000;
+	cr_assert_eq(sim_call(ctx, env.mem, at, IOMMU_IOAS_MAP, &map,
+			      sizeof(map)), 0);
+	cr_assert_eq(sim_check_refs(ctx, env.mem, at, 0xffffffffffffe000ull,
+				    0x1000, 1), 0);
 	cr_assert_eq(iommufd_ctx_check(ctx, why, sizeof(why)), 0, "%s", why);
 
 	iommufd_ctx_close(ctx);
