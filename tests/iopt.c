@@ -1546,6 +1546,45 @@ Test(iopt, auto_allocation_skips_reserved)
 	cr_assert_eq(map_auto(ioas, VA, PG), PG);
 }
 
+/*
+ * Owners' reservations may interleave and overlap (two devices' MSI
+ * windows); releasing one owner's takes every span of it and no other
+ */
+Test(iopt, remove_reserved_takes_only_the_owners_spans)
+{
+	static const uint64_t spans[][2] = {
+		{ 0x1000, 0x1fff },   { 0x1000, 0x2fff },
+		{ 0x10000, 0x1ffff }, { 0x18000, 0x18fff },
+		{ 0x40000, 0x40fff }, { 0x40000, 0x40fff },
+		{ 0xfee00000, 0xfeefffff },
+	};
+	struct io_pagetable *iopt;
+	struct itree_iter it;
+	char a, b;
+	size_t i, left = 0;
+	bool ok;
+
+	fx_open(0, 0, INF, false);
+	iopt = iopt_of(ioas_alloc());
+	/* even spans are a's, odd ones b's */
+	for (i = 0; i < sizeof(spans) / sizeof(spans[0]); i++)
+		EXPECT_RC(iopt_reserve_iova(iopt, spans[i][0], spans[i][1],
+					    i % 2 ? &b : &a),
+			  0);
+	t_check();
+	iopt_remove_reserved_iova(iopt, &a);
+	t_check();
+	for (ok = itree_first(&iopt->reserved_itree, &it); ok;
+	     ok = itree_next(&it)) {
+		cr_assert_eq(it.item, &b, "a span of a at %#llx is left",
+			     (unsigned long long)it.start);
+		left++;
+	}
+	cr_assert_eq(left, 3, "b's three spans stay");
+	iopt_remove_reserved_iova(iopt, &b);
+	cr_assert(itree_empty(&iopt->reserved_itree));
+}
+
 Test(iopt, reserve_over_area_or_allowed_eaddrinuse)
 {
 	static const struct iommu_iova_range allowed[] = {

@@ -797,42 +797,25 @@ int iopt_reserve_iova(struct io_pagetable *iopt, uint64_t start, uint64_t last,
 void iopt_remove_reserved_iova(struct io_pagetable *iopt, void *owner)
 {
 	struct itree_iter it;
-	uint64_t *starts = NULL, *grown;
-	size_t n = 0, cap = 0, i;
+	uint64_t from = 0;
 	bool ok;
 
 	/*
-	 * Cursors do not survive removal, so collect first. If the list cannot
-	 * be allocated fall back to one removal per full walk: slower, but
-	 * releasing reservations must not fail.
+	 * A removal ends the walk; the next one starts at the span removed,
+	 * before which nothing of @owner is left. Spans of other owners may
+	 * overlap it, which the intersecting search allows for. Releasing
+	 * reservations allocates nothing and so cannot fail.
 	 */
-	for (ok = itree_first(&iopt->reserved_itree, &it); ok;
-	     ok = itree_next(&it)) {
-		if (it.item != owner)
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 8;
-			grown = realloc(starts, cap * sizeof(*starts));
-			if (!grown)
-				goto slow;
-			starts = grown;
-		}
-		starts[n++] = it.start;
+	for (;;) {
+		for (ok = itree_iter_first(&iopt->reserved_itree, from,
+					   UINT64_MAX, &it);
+		     ok && it.item != owner; ok = itree_next(&it))
+			;
+		if (!ok)
+			return;
+		from = it.start;
+		itree_remove_at(&iopt->reserved_itree, &it);
 	}
-	for (i = 0; i < n; i++)
-		itree_remove(&iopt->reserved_itree, starts[i], owner);
-	free(starts);
-	return;
-slow:
-	free(starts);
-	do {
-		for (ok = itree_first(&iopt->reserved_itree, &it); ok;
-		     ok = itree_next(&it))
-			if (it.item == owner)
-				break;
-		if (ok)
-			itree_remove(&iopt->reserved_itree, it.start, owner);
-	} while (ok);
 }
 
 /* ---------------------------------------------------------- domain attach */
