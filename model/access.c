@@ -54,7 +54,7 @@ static int change_ioas(struct iommufd_access *access,
 		/* the driver lets go of every pin in the old IOAS */
 		if (access->ops->unmap)
 			access->ops->unmap(access->data, 0, UINT64_MAX);
-		iopt_remove_access_id(&cur->iopt, &access->iopt, cur_id);
+		iopt_remove_access(&cur->iopt, &access->iopt, cur_id);
 		cur->obj.users--;
 	}
 	access->ioas = new_ioas;

@@ -303,7 +303,8 @@ static void fx_close(void)
 				iopt_access_unpin(a->iopt, a->pins[k].iova,
 						  a->pins[k].len);
 		if (a->added)
-			iopt_remove_access(a->iopt, &a->acc);
+			iopt_remove_access(a->iopt, &a->acc,
+					   a->acc.iopt_access_list_id);
 	}
 	for (i = 0; i < F.ndoms; i++)
 		for (k = 0; k < TDOM_MAX_ON; k++)
@@ -591,7 +592,7 @@ static long acc_add(struct tacc *a)
 
 static void acc_remove(struct tacc *a)
 {
-	iopt_remove_access(a->iopt, &a->acc);
+	iopt_remove_access(a->iopt, &a->acc, a->acc.iopt_access_list_id);
 	a->added = false;
 	t_check();
 }

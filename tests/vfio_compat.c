@@ -945,7 +945,7 @@ Test(vfio_compat, get_info_pgsizes_of_the_domains)
 	cr_assert_eq(get_info(buf, sizeof(buf), sizeof(buf)), 0);
 	memcpy(&info, buf, sizeof(info));
 	cr_assert_eq(info.iova_pgsizes, 2 * PAGE);
-	iopt_remove_access(&ioas->iopt, &acc);
+	iopt_remove_access(&ioas->iopt, &acc, acc.iopt_access_list_id);
 	harness_check(&h);
 	devfix_teardown(&f);
 
@@ -963,7 +963,7 @@ Test(vfio_compat, get_info_pgsizes_of_the_domains)
 	cr_assert_eq(get_info(buf, sizeof(buf), sizeof(buf)), 0);
 	memcpy(&info, buf, sizeof(info));
 	cr_assert_eq(info.iova_pgsizes, 2 << 20);
-	iopt_remove_access(&ioas->iopt, &acc);
+	iopt_remove_access(&ioas->iopt, &acc, acc.iopt_access_list_id);
 	harness_check(&h);
 	devfix_teardown(&f);
 }

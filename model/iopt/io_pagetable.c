@@ -1030,13 +1030,8 @@ int iopt_add_access(struct io_pagetable *iopt, struct iopt_access *access)
 	return 0;
 }
 
-void iopt_remove_access(struct io_pagetable *iopt, struct iopt_access *access)
-{
-	iopt_remove_access_id(iopt, access, access->iopt_access_list_id);
-}
-
-void iopt_remove_access_id(struct io_pagetable *iopt,
-			   struct iopt_access *access, uint32_t id)
+void iopt_remove_access(struct io_pagetable *iopt, struct iopt_access *access,
+			uint32_t id)
 {
 	if (id < iopt->access_cap && iopt->access_list[id] == access)
 		iopt->access_list[id] = NULL;

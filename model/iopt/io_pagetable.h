@@ -219,13 +219,12 @@ void iopt_enable_large_pages(struct io_pagetable *iopt);
 int iopt_disable_large_pages(struct io_pagetable *iopt);
 
 int iopt_add_access(struct io_pagetable *iopt, struct iopt_access *access);
-void iopt_remove_access(struct io_pagetable *iopt, struct iopt_access *access);
 /*
  * @id: the access's slot in @iopt, read before an iopt_add_access() for
  * another table overwrote iopt_access_list_id (a replace adds first)
  */
-void iopt_remove_access_id(struct io_pagetable *iopt,
-			   struct iopt_access *access, uint32_t id);
+void iopt_remove_access(struct io_pagetable *iopt, struct iopt_access *access,
+			uint32_t id);
 /*
  * iommufd_access_pin_pages(): pin [iova, iova+length) on behalf of an
  * access; fills @pfns (one per page touched) when not NULL.
