@@ -64,11 +64,6 @@ struct vtd_dev {
 	struct vtd_pasid_entry pe; /* RID_PASID's entry */
 	struct vtd_dmar *domain;   /* attached domain, NULL when blocked */
 	struct vtd_dev *next;	   /* in domain->devs */
-	/*
-	 * info->ats_enabled: on while a paging domain is attached (blocking
-	 * and nested attaches turn it off)
-	 */
-	bool ats_enabled;
 };
 
 struct vtd_dmar {
@@ -196,7 +191,6 @@ static void vtd_block_dev(struct iommufd_dev *dev)
 	iotlb_flush_all(&dev->iotlb);
 	unlink_dev(vdev);
 	vtd_pasid_clear(&vdev->pe);
-	vdev->ats_enabled = false;
 }
 
 static void vtd_release_device(struct iommufd_dev *dev)
@@ -354,8 +348,6 @@ static int dmar_attach_dev(struct iommu_domain *d, struct iommufd_dev *dev)
 				     dm->vd.cfg.agaw, dm->did,
 				     ECAP_SMPWC(dev_vtd(dev)->ecap),
 				     dmar_dirty_tracking(dm));
-	/* iommu_enable_pci_caps() */
-	vdev->ats_enabled = ats_supported(dev);
 	return 0;
 }
 
@@ -462,8 +454,6 @@ static int nested_attach_dev(struct iommu_domain *d, struct iommufd_dev *dev)
 		return -EINVAL;
 	link_dev(dm, vdev);
 	iotlb_flush_all(&dev->iotlb);
-	/* device_block_translation() turned ATS off; nothing turns it on */
-	vdev->ats_enabled = false;
 	vtd_pasid_setup_nested(&vdev->pe, dm->s1_cfg.pgtbl_addr,
 			       dm->s1_cfg.addr_width == ADDR_WIDTH_5LEVEL,
 			       (uint32_t)dm->s1_cfg.flags,
@@ -658,7 +648,12 @@ static int vtd_enable_iopf(struct iommufd_dev *dev, bool *queued)
 {
 	struct vtd_dev *vdev = dev->drv;
 
-	if (!vdev->ats_enabled || !pri_supported(dev))
+	/*
+	 * info->ats_enabled: iommu_enable_pci_caps() at a paging attach sets
+	 * it; device_block_translation(), which blocking and nested attaches
+	 * go through, clears it
+	 */
+	if (!vdev->domain || vdev->domain->s2 || !pri_supported(dev))
 		return -ENODEV;
 	*queued = true;
 	return 0;
