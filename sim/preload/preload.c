@@ -74,9 +74,9 @@
  * reproducers do, meets the model as well.
  *
  * Limitations: fopen() (which opens inside libc), raw system call
- * instructions and io_uring reach the kernel without passing through here. After fork() the model stays with the
- * parent and the child's ioctls are served there (see "fork" below and
- * SPEC.md 6.7). Device and group files are not served that way: one
+ * instructions and io_uring reach the kernel without passing through
+ * here. After fork() the model stays with the parent and the child's
+ * ioctls are served there (see "fork" below and SPEC.md 6.7). Device and group files are not served that way: one
  * inherited across fork() answers EIO in the child, and a child's own
  * device file (or group) cannot bind to (be put in) an iommufd it
  * inherited (EIO). Device files have no regions, IRQs or device features
